@@ -53,7 +53,8 @@ TEST(PublicKey, ParsesAndRejects) {
   EXPECT_FALSE(PublicKey::parse(unhex("0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f817")).ok());
   EXPECT_FALSE(PublicKey::parse(unhex("02fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc30")).ok());
   EXPECT_FALSE(PublicKey::parse({}).ok());
-  Bytes bad_uncompressed(g.serialize_uncompressed().begin(), g.serialize_uncompressed().end());
+  auto full = g.serialize_uncompressed();
+  Bytes bad_uncompressed(full.begin(), full.end());
   bad_uncompressed[64] ^= 1;
   EXPECT_FALSE(PublicKey::parse(bad_uncompressed).ok());
 }
