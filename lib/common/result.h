@@ -35,6 +35,8 @@ template <typename E>
 struct Unexpected {
   E error;
 };
+template <typename E>
+Unexpected(E) -> Unexpected<E>;  // clang 14 has no aggregate deduction
 
 // A failure carrying a message; `action` defaults to None.
 inline Unexpected<Error> fail(std::string message, PeerAction action = PeerAction::None) {
