@@ -19,6 +19,7 @@ struct ChannelIdTag : PlainDisplay {};
 struct NodeIdTag : PlainDisplay {};
 struct PaymentHashTag : PlainDisplay {};
 struct PreimageTag : PlainDisplay {};
+struct PaymentSecretTag : PlainDisplay {};
 
 using Hash256 = FixedBytes<32, Hash256Tag>;
 using Hash160 = FixedBytes<20, Hash160Tag>;
@@ -32,6 +33,8 @@ using ChannelId = FixedBytes<32, ChannelIdTag>;
 using NodeId = FixedBytes<33, NodeIdTag>;
 using PaymentHash = FixedBytes<32, PaymentHashTag>;
 using Preimage = FixedBytes<32, PreimageTag>;
+// BOLT 11 `s` / BOLT 4 payment_data: the secret the payer echoes to the payee.
+using PaymentSecret = FixedBytes<32, PaymentSecretTag>;
 
 // BOLT 7: block height (3 bytes), transaction index (3 bytes), output index (2 bytes).
 class ShortChannelId {
