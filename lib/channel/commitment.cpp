@@ -236,6 +236,10 @@ std::vector<size_t> htlc_output_indexes(const CommitmentTx& commitment) {
   return out;
 }
 
+TxOut funding_output(const PublicKey& a, const PublicKey& b, Sat amount) {
+  return TxOut{amount, bitcoin::p2wsh_for_script(funding_script(a, b))};
+}
+
 bitcoin::Witness funding_witness(const PublicKey& local_funding_pubkey, const Bytes& local_sig,
                                  const PublicKey& remote_funding_pubkey, const Bytes& remote_sig) {
   bool local_first = local_funding_pubkey < remote_funding_pubkey;

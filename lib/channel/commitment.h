@@ -96,6 +96,9 @@ std::vector<size_t> htlc_output_indexes(const CommitmentTx& commitment);
 std::vector<size_t> bip69_cltv_order(const std::vector<bitcoin::TxOut>& outputs,
                                      const std::vector<std::optional<uint32_t>>& cltv);
 
+// BOLT 3 funding output: P2WSH of funding_script(a, b) for `amount`.
+bitcoin::TxOut funding_output(const PublicKey& a, const PublicKey& b, Sat amount);
+
 // BOLT 3 witness for the funding input: 0 <signature_for_pubkey1> <signature_for_pubkey2>
 // <funding script>, with the signatures in the script's key order. Signatures are DER with
 // the sighash byte already appended.
