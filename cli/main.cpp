@@ -1,5 +1,6 @@
 // fulgur-cli: the user's command line. Reading order: command.h (how a subcommand is
-// shaped), node_commands.cpp (getinfo, stop), node_client.h (how it reaches the node).
+// shaped), node_commands.cpp (getinfo, stop), node_client.h (how it reaches the node),
+// invoice_commands.cpp + invoice_json.h (decodeinvoice).
 // Prints JSON on stdout; on failure a JSON error object, and exits non-zero.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
   app.fallthrough();  // --datadir may also follow the subcommand
   fulgur::cli::register_node_commands(app, ctx);
+  fulgur::cli::register_invoice_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
