@@ -150,6 +150,8 @@ class Listener {
   // its handler (or drop it, which closes it).
   Status listen(const std::string& host, uint16_t port, AcceptFn on_accept);
   uint16_t port() const;
+  // Limits for connections accepted from now on.
+  void set_limits(ConnectionLimits limits) { m_limits = limits; }
   void close();
 
  private:
