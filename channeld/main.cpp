@@ -1,0 +1,17 @@
+// channeld: the channel daemon (peers, channels, HTLC switch, invoices).
+// Today it serves what every daemon serves (status, stop, subscribe) and opens its store;
+// its protocol work joins as lib/ lands.
+// Reading order: lib/daemon/runner.h (the daemon's life), lib/ipc/channeld.capnp (its contract).
+#include "daemon/runner.h"
+#include "ipc/channeld.capnp.h"
+
+int main(int argc, char** argv) {
+  using fulgur::daemon::DaemonContext;
+  const fulgur::daemon::DaemonSpec spec{
+      "channeld", "channeld: the channel daemon (peers, channels, HTLC switch, invoices)",
+      "channels"};
+  return fulgur::daemon::run_daemon(
+      spec, argc, argv, [](DaemonContext& ctx) -> capnp::Capability::Client {
+        return kj::heap<fulgur::daemon::DaemonServer<fulgur::ipc::schema::Channeld>>(ctx.state);
+      });
+}

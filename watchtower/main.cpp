@@ -1,0 +1,17 @@
+// towerd: the watchtower and dispute monitor.
+// Today it serves what every daemon serves (status, stop, subscribe) and opens its store;
+// its protocol work joins as lib/ lands.
+// Reading order: lib/daemon/runner.h (the daemon's life), lib/ipc/towerd.capnp (its contract).
+#include "daemon/runner.h"
+#include "ipc/towerd.capnp.h"
+
+int main(int argc, char** argv) {
+  using fulgur::daemon::DaemonContext;
+  const fulgur::daemon::DaemonSpec spec{
+      "towerd", "towerd: the watchtower and dispute monitor",
+      "tower"};
+  return fulgur::daemon::run_daemon(
+      spec, argc, argv, [](DaemonContext& ctx) -> capnp::Capability::Client {
+        return kj::heap<fulgur::daemon::DaemonServer<fulgur::ipc::schema::Towerd>>(ctx.state);
+      });
+}
