@@ -283,6 +283,12 @@ struct fixed_array {
   }
 };
 
+// An empty value: a TLV record whose presence is the information.
+struct empty {
+  static void write(Writer&, const Flag&) {}
+  static Status read(Reader&, Flag&) { return {}; }
+};
+
 // A subtype or a TLV stream declared with the record macros (wire/record.h); found by ADL.
 struct record {
   template <typename T> static void write(Writer& w, const T& v) { write_record(w, v); }

@@ -96,6 +96,29 @@ FULGUR_WIRE_DECLARE_RECORD(MyCurrentFundingLocked, FULGUR_WIRE_MY_CURRENT_FUNDIN
   R(5, MyCurrentFundingLocked, my_current_funding_locked, record)
 FULGUR_WIRE_DECLARE_TLVS(ChannelReestablishTlvs, FULGUR_WIRE_CHANNEL_REESTABLISH_TLVS)
 
+// BOLT #2 interactive transaction construction and dual funding.
+// tx_add_input_tlvs: shared_input_txid [sha256:funding_txid].
+#define FULGUR_WIRE_TX_ADD_INPUT_TLVS(R) R(0, Txid, shared_input_txid, sha256)
+FULGUR_WIRE_DECLARE_TLVS(TxAddInputTlvs, FULGUR_WIRE_TX_ADD_INPUT_TLVS)
+// tx_signatures_tlvs: shared_input_signature [signature:signature].
+#define FULGUR_WIRE_TX_SIGNATURES_TLVS(R) R(0, Signature, shared_input_signature, signature)
+FULGUR_WIRE_DECLARE_TLVS(TxSignaturesTlvs, FULGUR_WIRE_TX_SIGNATURES_TLVS)
+// tx_init_rbf_tlvs / tx_ack_rbf_tlvs: funding_output_contribution [s64:satoshis],
+// require_confirmed_inputs (no data).
+#define FULGUR_WIRE_TX_RBF_TLVS(R)                                                               \
+  R(0, int64_t, funding_output_contribution, s64)                                               \
+  R(2, Flag, require_confirmed_inputs, empty)
+FULGUR_WIRE_DECLARE_TLVS(TxRbfTlvs, FULGUR_WIRE_TX_RBF_TLVS)
+// opening_tlvs / accept_tlvs (open_channel2, accept_channel2).
+#define FULGUR_WIRE_OPENING_TLVS(R)                                                              \
+  R(0, Bytes, upfront_shutdown_script, rest_bytes)                                              \
+  R(1, Bytes, channel_type, rest_bytes)                                                         \
+  R(2, Flag, require_confirmed_inputs, empty)
+FULGUR_WIRE_DECLARE_TLVS(OpeningTlvs, FULGUR_WIRE_OPENING_TLVS)
+// splice_init_tlvs / splice_ack_tlvs: require_confirmed_inputs (no data).
+#define FULGUR_WIRE_SPLICE_TLVS(R) R(2, Flag, require_confirmed_inputs, empty)
+FULGUR_WIRE_DECLARE_TLVS(SpliceTlvs, FULGUR_WIRE_SPLICE_TLVS)
+
 // BOLT #7 query_short_channel_ids_tlvs: query_flags [byte:encoding_type]
 // [...*byte:encoded_query_flags].
 #define FULGUR_WIRE_QUERY_FLAGS(F) F(uint8_t, encoding_type, byte) F(Bytes, encoded_query_flags, rest_bytes)
@@ -219,6 +242,76 @@ FULGUR_WIRE_DECLARE_TLVS(ReplyChannelRangeTlvs, FULGUR_WIRE_REPLY_CHANNEL_RANGE_
   F(PerCommitmentSecret, your_last_per_commitment_secret, fixed)                                \
   F(Point, my_current_per_commitment_point, point)
 
+#define FULGUR_WIRE_TX_ADD_INPUT(F)                                                              \
+  F(ChannelId, channel_id, channel_id)                                                          \
+  F(uint64_t, serial_id, u64)                                                                   \
+  F(Bytes, prevtx, u16_bytes)                                                                   \
+  F(uint32_t, prevtx_vout, u32)                                                                 \
+  F(uint32_t, sequence, u32)
+#define FULGUR_WIRE_TX_ADD_OUTPUT(F)                                                             \
+  F(ChannelId, channel_id, channel_id)                                                          \
+  F(uint64_t, serial_id, u64)                                                                   \
+  F(Sat, sats, u64)                                                                             \
+  F(Bytes, script, u16_bytes)
+#define FULGUR_WIRE_TX_REMOVE(F) F(ChannelId, channel_id, channel_id) F(uint64_t, serial_id, u64)
+#define FULGUR_WIRE_CHANNEL_ID_ONLY(F) F(ChannelId, channel_id, channel_id)
+// witnesses: [u16:num_witnesses][num_witnesses*witness], witness = [u16:len][len*byte].
+#define FULGUR_WIRE_TX_SIGNATURES(F)                                                             \
+  F(ChannelId, channel_id, channel_id)                                                          \
+  F(Txid, txid, sha256)                                                                         \
+  F(std::vector<Bytes>, witnesses, u16_array<u16_bytes>)
+#define FULGUR_WIRE_TX_INIT_RBF(F)                                                               \
+  F(ChannelId, channel_id, channel_id)                                                          \
+  F(uint32_t, locktime, u32)                                                                    \
+  F(FeeratePerKw, feerate, u32)
+#define FULGUR_WIRE_OPEN_CHANNEL2(F)                                                             \
+  F(ChainHash, chain_hash, chain_hash)                                                          \
+  F(ChannelId, temporary_channel_id, channel_id)                                                \
+  F(FeeratePerKw, funding_feerate_perkw, u32)                                                   \
+  F(FeeratePerKw, commitment_feerate_perkw, u32)                                                \
+  F(Sat, funding_satoshis, u64)                                                                 \
+  F(Sat, dust_limit_satoshis, u64)                                                              \
+  F(Msat, max_htlc_value_in_flight_msat, u64)                                                   \
+  F(Msat, htlc_minimum_msat, u64)                                                               \
+  F(CltvDelta, to_self_delay, u16)                                                              \
+  F(uint16_t, max_accepted_htlcs, u16)                                                          \
+  F(uint32_t, locktime, u32)                                                                    \
+  F(Point, funding_pubkey, point)                                                               \
+  F(Point, revocation_basepoint, point)                                                         \
+  F(Point, payment_basepoint, point)                                                            \
+  F(Point, delayed_payment_basepoint, point)                                                    \
+  F(Point, htlc_basepoint, point)                                                               \
+  F(Point, first_per_commitment_point, point)                                                   \
+  F(Point, second_per_commitment_point, point)                                                  \
+  F(uint8_t, channel_flags, byte)
+#define FULGUR_WIRE_ACCEPT_CHANNEL2(F)                                                           \
+  F(ChannelId, temporary_channel_id, channel_id)                                                \
+  F(Sat, funding_satoshis, u64)                                                                 \
+  F(Sat, dust_limit_satoshis, u64)                                                              \
+  F(Msat, max_htlc_value_in_flight_msat, u64)                                                   \
+  F(Msat, htlc_minimum_msat, u64)                                                               \
+  F(uint32_t, minimum_depth, u32)                                                               \
+  F(CltvDelta, to_self_delay, u16)                                                              \
+  F(uint16_t, max_accepted_htlcs, u16)                                                          \
+  F(Point, funding_pubkey, point)                                                               \
+  F(Point, revocation_basepoint, point)                                                         \
+  F(Point, payment_basepoint, point)                                                            \
+  F(Point, delayed_payment_basepoint, point)                                                    \
+  F(Point, htlc_basepoint, point)                                                               \
+  F(Point, first_per_commitment_point, point)                                                   \
+  F(Point, second_per_commitment_point, point)
+#define FULGUR_WIRE_SPLICE_INIT(F)                                                               \
+  F(ChannelId, channel_id, channel_id)                                                          \
+  F(int64_t, funding_contribution_satoshis, s64)                                                \
+  F(FeeratePerKw, funding_feerate_perkw, u32)                                                   \
+  F(uint32_t, locktime, u32)                                                                    \
+  F(Point, funding_pubkey, point)
+#define FULGUR_WIRE_SPLICE_ACK(F)                                                                \
+  F(ChannelId, channel_id, channel_id)                                                          \
+  F(int64_t, funding_contribution_satoshis, s64)                                                \
+  F(Point, funding_pubkey, point)
+#define FULGUR_WIRE_SPLICE_LOCKED(F) F(ChannelId, channel_id, channel_id) F(Txid, splice_txid, sha256)
+
 // BOLT #7
 #define FULGUR_WIRE_ANNOUNCEMENT_SIGNATURES(F)                                                   \
   F(ChannelId, channel_id, channel_id)                                                          \
@@ -295,6 +388,20 @@ FULGUR_WIRE_DECLARE_TLVS(ReplyChannelRangeTlvs, FULGUR_WIRE_REPLY_CHANNEL_RANGE_
   M(ClosingSigned, closing_signed, 39, FULGUR_WIRE_CLOSING_SIGNED, ClosingSignedTlvs)           \
   M(ClosingComplete, closing_complete, 40, FULGUR_WIRE_CLOSING_COMPLETE, ClosingTlvs)           \
   M(ClosingSig, closing_sig, 41, FULGUR_WIRE_CLOSING_COMPLETE, ClosingTlvs)                     \
+  M(OpenChannel2, open_channel2, 64, FULGUR_WIRE_OPEN_CHANNEL2, OpeningTlvs)                     \
+  M(AcceptChannel2, accept_channel2, 65, FULGUR_WIRE_ACCEPT_CHANNEL2, OpeningTlvs)               \
+  M(TxAddInput, tx_add_input, 66, FULGUR_WIRE_TX_ADD_INPUT, TxAddInputTlvs)                      \
+  M(TxAddOutput, tx_add_output, 67, FULGUR_WIRE_TX_ADD_OUTPUT, NoTlvs)                           \
+  M(TxRemoveInput, tx_remove_input, 68, FULGUR_WIRE_TX_REMOVE, NoTlvs)                           \
+  M(TxRemoveOutput, tx_remove_output, 69, FULGUR_WIRE_TX_REMOVE, NoTlvs)                         \
+  M(TxComplete, tx_complete, 70, FULGUR_WIRE_CHANNEL_ID_ONLY, NoTlvs)                            \
+  M(TxSignatures, tx_signatures, 71, FULGUR_WIRE_TX_SIGNATURES, TxSignaturesTlvs)                \
+  M(TxInitRbf, tx_init_rbf, 72, FULGUR_WIRE_TX_INIT_RBF, TxRbfTlvs)                              \
+  M(TxAckRbf, tx_ack_rbf, 73, FULGUR_WIRE_CHANNEL_ID_ONLY, TxRbfTlvs)                            \
+  M(TxAbort, tx_abort, 74, FULGUR_WIRE_ERROR, NoTlvs)                                            \
+  M(SpliceLocked, splice_locked, 77, FULGUR_WIRE_SPLICE_LOCKED, NoTlvs)                          \
+  M(SpliceInit, splice_init, 80, FULGUR_WIRE_SPLICE_INIT, SpliceTlvs)                            \
+  M(SpliceAck, splice_ack, 81, FULGUR_WIRE_SPLICE_ACK, SpliceTlvs)                               \
   M(StartBatch, start_batch, 127, FULGUR_WIRE_START_BATCH, StartBatchTlvs)                      \
   M(UpdateAddHtlc, update_add_htlc, 128, FULGUR_WIRE_UPDATE_ADD_HTLC, UpdateAddHtlcTlvs)        \
   M(UpdateFulfillHtlc, update_fulfill_htlc, 130, FULGUR_WIRE_UPDATE_FULFILL_HTLC,               \

@@ -41,6 +41,11 @@ using RgbColor = FixedBytes<3, RgbColorTag>;
 // BOLT 4 attribution data: 210 HMACs truncated to 4 bytes.
 using TruncatedHmacs = FixedBytes<840, TruncatedHmacsTag>;
 
+// A TLV record with no data whose presence is the information (require_confirmed_inputs).
+struct Flag {
+  friend bool operator==(Flag, Flag) = default;
+};
+
 // Bitcoin mainnet's chain_hash (the genesis block hash, internal byte order).
 ChainHash mainnet_chain_hash();
 ChainHash testnet_chain_hash();

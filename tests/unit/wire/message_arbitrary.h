@@ -54,6 +54,12 @@ template <> struct Arb<enc::signature> {
     v = *Signature::from_span(bytes);
   }
 };
+template <> struct Arb<enc::s64> {
+  static void fill(int64_t& v) { v = *rc::gen::arbitrary<int64_t>(); }
+};
+template <> struct Arb<enc::empty> {
+  static void fill(Flag&) {}
+};
 template <> struct Arb<enc::short_channel_id> {
   static void fill(ShortChannelId& v) { v = ShortChannelId(*rc::gen::arbitrary<uint64_t>()); }
 };
@@ -143,6 +149,11 @@ FULGUR_TEST_TLVS(UpdateFailHtlcTlvs, FULGUR_WIRE_ATTRIBUTION_TLVS)
 FULGUR_TEST_TLVS(CommitmentSignedTlvs, FULGUR_WIRE_COMMITMENT_SIGNED_TLVS)
 FULGUR_TEST_TLVS(StartBatchTlvs, FULGUR_WIRE_START_BATCH_TLVS)
 FULGUR_TEST_TLVS(ChannelReestablishTlvs, FULGUR_WIRE_CHANNEL_REESTABLISH_TLVS)
+FULGUR_TEST_TLVS(TxAddInputTlvs, FULGUR_WIRE_TX_ADD_INPUT_TLVS)
+FULGUR_TEST_TLVS(TxSignaturesTlvs, FULGUR_WIRE_TX_SIGNATURES_TLVS)
+FULGUR_TEST_TLVS(TxRbfTlvs, FULGUR_WIRE_TX_RBF_TLVS)
+FULGUR_TEST_TLVS(OpeningTlvs, FULGUR_WIRE_OPENING_TLVS)
+FULGUR_TEST_TLVS(SpliceTlvs, FULGUR_WIRE_SPLICE_TLVS)
 FULGUR_TEST_TLVS(QueryShortChannelIdsTlvs, FULGUR_WIRE_QUERY_SHORT_CHANNEL_IDS_TLVS)
 FULGUR_TEST_TLVS(QueryChannelRangeTlvs, FULGUR_WIRE_QUERY_CHANNEL_RANGE_TLVS)
 FULGUR_TEST_TLVS(ReplyChannelRangeTlvs, FULGUR_WIRE_REPLY_CHANNEL_RANGE_TLVS)
