@@ -229,7 +229,8 @@ ScriptResult Evaluator::step_flow(uint8_t op) {
     case OP_NOTIF: {
       bool value = false;
       if (executing()) {
-        if (m_stack.empty()) return error(ScriptError::UnbalancedConditional);
+        // Bitcoin Core (current master) reports an empty stack here as a stack error.
+        if (m_stack.empty()) return error(ScriptError::InvalidStackOperation);
         const Bytes& v = top(1);
         // MINIMALIF (policy for witness v0): the argument is empty or exactly 0x01.
         if (m_version == SigVersion::WitnessV0 && (m_flags & verify::MINIMALIF)) {
@@ -702,6 +703,24 @@ ScriptResult verify_input(const Transaction& tx, size_t input_index, const TxOut
   TxSignatureChecker checker(tx, input_index, spent.amount, cache);
   const TxIn& in = tx.inputs[input_index];
   return verify_script(in.script_sig, spent.script_pubkey, in.witness, flags, checker);
+}
+
+std::string MempoolScriptCheck::reject_reason() const {
+  if (ok) return {};
+  return std::string(mandatory ? "mandatory-script-verify-flag-failed ("
+                               : "non-mandatory-script-verify-flag (") +
+         script_error_string(error) + ")";
+}
+
+MempoolScriptCheck check_input_for_mempool(const Transaction& tx, size_t input_index,
+                                           const TxOut& spent, const PrecomputedTxData* cache) {
+  auto standard = verify_input(tx, input_index, spent, verify::STANDARD, cache);
+  if (standard.ok()) return {};
+  MempoolScriptCheck out;
+  out.ok = false;
+  out.error = standard.error();
+  out.mandatory = !verify_input(tx, input_index, spent, verify::MANDATORY, cache).ok();
+  return out;
 }
 
 bool is_witness_standard(const TxIn& input, const Script& spent_script_pubkey) {

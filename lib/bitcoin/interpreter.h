@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "bitcoin/script.h"
@@ -100,6 +101,21 @@ ScriptResult verify_script(const Script& script_sig, const Script& script_pubkey
 // `cache` for every input of a transaction to compute the BIP 143 hashes once.
 ScriptResult verify_input(const Transaction& tx, size_t input_index, const TxOut& spent,
                           uint32_t flags, const PrecomputedTxData* cache = nullptr);
+
+// How bitcoind's mempool reports an input whose scripts fail: it verifies with STANDARD
+// flags and, on failure, again with MANDATORY flags only. A failure under both is a
+// consensus failure, "mandatory-script-verify-flag-failed (<message>)"; passing the second
+// makes it a policy failure, "non-mandatory-script-verify-flag (<message>)". Both carry the
+// message of the STANDARD run's error.
+struct MempoolScriptCheck {
+  bool ok = true;
+  bool mandatory = false;  // the input breaks consensus rules, not only policy
+  ScriptError error = ScriptError::Ok;
+  std::string reject_reason() const;  // empty when ok
+};
+MempoolScriptCheck check_input_for_mempool(const Transaction& tx, size_t input_index,
+                                           const TxOut& spent,
+                                           const PrecomputedTxData* cache = nullptr);
 
 // bitcoind's IsWitnessStandard for one input: P2WSH witness script at most 3600 bytes, at
 // most 100 stack items of at most 80 bytes each. False means "bad-witness-nonstandard".

@@ -71,7 +71,7 @@ TEST(Interpreter, BitcoinCoreScriptTests) {
     TxSignatureChecker checker(spend, 0, amount, nullptr);
     auto result = verify_script(*script_sig, *script_pubkey, witness, *flags, checker);
     ScriptError got = result.ok() ? ScriptError::Ok : result.error();
-    EXPECT_EQ(script_error_name(got), script_error_name(*expected));
+    EXPECT_STREQ(script_error_name(got), script_error_name(*expected));
     ++run;
   }
   EXPECT_GE(run, 200);
@@ -418,7 +418,7 @@ TEST(Interpreter, OpcodesOneByOne) {
   };
   for (const auto& c : cases) {
     P2wshSpend s(asm_script(c.witness_script));
-    EXPECT_EQ(script_error_name(s.run({})), script_error_name(c.expected)) << c.witness_script;
+    EXPECT_STREQ(script_error_name(s.run({})), script_error_name(c.expected)) << c.witness_script;
   }
 }
 
@@ -505,6 +505,42 @@ TEST(Interpreter, LegacySighashFundingTx) {
   auto coinbase = parse_transaction(unhex(str(v["block1_coinbase_tx"])));
   ASSERT_TRUE(tx.ok() && coinbase.ok());
   EXPECT_TRUE(verify_input(*tx, 0, coinbase->outputs[0], verify::STANDARD).ok());
+}
+
+TEST(Interpreter, MempoolRejectReasons) {
+  Keys payee = make_key(7);
+  Script cltv;
+  cltv.push_int(800).push_opcode(OP_CHECKLOCKTIMEVERIFY).push_opcode(OP_DROP);
+  cltv.push_data(payee.pub).push_opcode(OP_CHECKSIG);
+  P2wshSpend early(cltv, 0, 799);
+  early.tx.inputs[0].witness = {early.sign(payee), early.witness_script.bytes()};
+  auto check = check_input_for_mempool(early.tx, 0, early.spent);
+  EXPECT_FALSE(check.ok);
+  EXPECT_TRUE(check.mandatory);
+  EXPECT_EQ(check.reject_reason(),
+            "mandatory-script-verify-flag-failed (Locktime requirement not satisfied)");
+  P2wshSpend on_time(cltv, 0, 800);
+  Bytes good = on_time.sign(payee);
+  on_time.tx.inputs[0].witness = {good, on_time.witness_script.bytes()};
+  EXPECT_TRUE(check_input_for_mempool(on_time.tx, 0, on_time.spent).ok);
+  EXPECT_EQ(check_input_for_mempool(on_time.tx, 0, on_time.spent).reject_reason(), "");
+  // A wrong signature is a consensus failure, reported with the NULLFAIL message.
+  Bytes bad = good;
+  bad[bad.size() - 3] ^= 1;
+  on_time.tx.inputs[0].witness = {bad, on_time.witness_script.bytes()};
+  auto bad_sig = check_input_for_mempool(on_time.tx, 0, on_time.spent);
+  EXPECT_TRUE(bad_sig.mandatory);
+  EXPECT_EQ(bad_sig.reject_reason(),
+            "mandatory-script-verify-flag-failed (Signature must be zero for failed "
+            "CHECK(MULTI)SIG operation)");
+  // A non-minimal IF argument breaks only policy.
+  P2wshSpend minimal_if(asm_script("IF 1 ELSE 0 ENDIF"));
+  minimal_if.tx.inputs[0].witness = {Bytes{2}, minimal_if.witness_script.bytes()};
+  auto policy = check_input_for_mempool(minimal_if.tx, 0, minimal_if.spent);
+  EXPECT_FALSE(policy.ok);
+  EXPECT_FALSE(policy.mandatory);
+  EXPECT_EQ(policy.reject_reason(),
+            "non-mandatory-script-verify-flag (OP_IF/NOTIF argument must be minimal)");
 }
 
 }  // namespace
