@@ -1,0 +1,43 @@
+// make_input_verifier. TODO(spec): interim until lib/bitcoin's interpreter lands on main:
+// P2WPKH spends are checked here (witness shape, key hash, low-S strict DER signature
+// over the BIP 143 hash with SIGHASH_ALL); every other input is refused, so l1sim never
+// accepts what it has not verified.
+#include "script_verify.h"
+
+#include "crypto/hash.h"
+#include "crypto/keys.h"
+#include "sighash_glue.h"
+
+namespace fulgur::l1sim {
+
+InputVerifier make_input_verifier() {
+  return [](const bitcoin::Transaction& tx, size_t input, const std::vector<bitcoin::TxOut>& spent,
+            bool /*standard*/) -> std::optional<std::string> {
+    const auto& spk = spent[input].script_pubkey;
+    const auto& witness = tx.inputs[input].witness;
+    if (!spk.is_p2wpkh()) return std::string("l1sim cannot verify this script type yet");
+    if (!tx.inputs[input].script_sig.empty()) return std::string("Witness requires empty scriptSig");
+    if (witness.size() != 2) return std::string("Witness program hash mismatch");
+    auto program = spk.witness_program();
+    if (crypto::hash160(witness[1]).to_hex() != to_hex(program->program)) {
+      return std::string("Witness program hash mismatch");
+    }
+    auto pub = crypto::PublicKey::parse(witness[1]);
+    if (!pub || witness[1].size() != 33) return std::string("Using non-compressed keys in segwit");
+    const Bytes& sig = witness[0];
+    if (sig.empty() || sig.back() != 0x01) {
+      return std::string("Signature must be zero for failed CHECK(MULTI)SIG operation");
+    }
+    auto parsed = crypto::Signature::from_der(ByteSpan(sig.data(), sig.size() - 1));
+    if (!parsed) return std::string("Non-canonical DER signature");
+    std::array<uint8_t, 33> key{};
+    std::copy(witness[1].begin(), witness[1].end(), key.begin());
+    Hash256 digest = p2wpkh_sighash_all(tx, input, key, spent[input].amount);
+    if (!crypto::verify(*pub, digest, *parsed)) {
+      return std::string("Signature must be zero for failed CHECK(MULTI)SIG operation");
+    }
+    return std::nullopt;
+  };
+}
+
+}  // namespace fulgur::l1sim

@@ -1,0 +1,158 @@
+// Wallet RPCs: getnewaddress, getbalance, listunspent, fundrawtransaction,
+// signrawtransactionwithwallet, sendtoaddress.
+#include "bitcoin/bech32.h"
+#include "chain/errors.h"
+#include "common/hex.h"
+#include "server/rpc.h"
+
+namespace fulgur::l1sim {
+
+using chain::RpcCode;
+using nlohmann::json;
+
+namespace {
+
+[[noreturn]] void throw_rpc(RpcCode code, std::string message) {
+  throw RpcFailure{static_cast<int>(code), std::move(message)};
+}
+
+void save_keys(Node& node) {
+  if (auto st = node.save_new_keys(); !st) throw_rpc(RpcCode::WalletError, st.error().message);
+}
+
+json getnewaddress(Node& node, const json& params) {
+  (void)param::string(params, 0, "");  // label: accepted, not kept
+  std::string type = param::string(params, 1, "bech32");
+  if (type != "bech32") throw_rpc(RpcCode::InvalidAddressOrKey, "Unknown address type '" + type + "'");
+  std::string address = node.wallet.new_address();
+  save_keys(node);
+  return address;
+}
+
+json getbalance(Node& node, const json& params) {
+  if (const json* dummy = param::get(params, 0); dummy && *dummy != "*") {
+    throw_rpc(RpcCode::MethodDeprecated, "dummy first argument must be excluded or set to \"*\".");
+  }
+  int64_t min_conf = param::integer(params, 1, 0);
+  Sat total(0);
+  for (const auto& c : node.wallet.coins(node.chain, static_cast<uint32_t>(std::max<int64_t>(min_conf, 0)))) {
+    total = *total.checked_add(c.coin.out.amount);
+  }
+  return btc(total);
+}
+
+json listunspent(Node& node, const json& params) {
+  int64_t min_conf = param::integer(params, 0, 1);
+  int64_t max_conf = param::integer(params, 1, 9999999);
+  json out = json::array();
+  for (const auto& c : node.wallet.coins(node.chain, static_cast<uint32_t>(std::max<int64_t>(min_conf, 0)))) {
+    if (c.confirmations > max_conf) continue;
+    out.push_back({{"txid", c.outpoint.txid.to_hex()},
+                   {"vout", c.outpoint.vout},
+                   {"address", node.wallet.address_of(c.coin.out.script_pubkey)},
+                   {"label", ""},
+                   {"scriptPubKey", c.coin.out.script_pubkey.to_hex()},
+                   {"amount", btc(c.coin.out.amount)},
+                   {"confirmations", c.confirmations},
+                   {"spendable", true},
+                   {"solvable", true},
+                   {"safe", true}});
+  }
+  return out;
+}
+
+bitcoin::Transaction decode_or_throw(const json& params) {
+  auto tx = bitcoin::decode_transaction_hex(param::string(params, 0, ""));
+  if (!tx) throw_rpc(RpcCode::DeserializationError, "TX decode failed");
+  return *tx;
+}
+
+json fundrawtransaction(Node& node, const json& params) {
+  bitcoin::Transaction tx = decode_or_throw(params);
+  uint64_t feerate = node.fallback_fee_sat_per_kvb;
+  std::optional<bitcoin::Script> change;
+  if (const json* opts = param::get(params, 1)) {
+    if (!opts->is_object()) param::type_error(*opts, "object");
+    if (auto r = opts->find("fee_rate"); r != opts->end()) {
+      // fee_rate is in sat/vB: read it with the amount rules, scaled (1 sat/vB = 1e-8 "BTC").
+      feerate = param::amount(*r).value() / 100'000;  // units of 1e-8 sat/vB → sat/kvB
+    }
+    if (auto r = opts->find("feeRate"); r != opts->end()) feerate = param::amount(*r).value();
+    if (auto r = opts->find("changeAddress"); r != opts->end()) {
+      if (!r->is_string()) param::type_error(*r, "string");
+      auto script = bitcoin::segwit_address_to_script(bitcoin::Network::Regtest, r->get<std::string>());
+      if (!script) throw_rpc(RpcCode::InvalidAddressOrKey, "Change address must be a valid bitcoin address");
+      change = *script;
+    }
+  }
+  auto funded = node.wallet.fund(node.chain, tx, feerate, change);
+  save_keys(node);
+  if (!funded) throw_rpc(RpcCode::WalletError, funded.error().message);
+  return {{"hex", to_hex(funded->tx.serialize())},
+          {"fee", btc(funded->fee)},
+          {"changepos", funded->change_position}};
+}
+
+json signrawtransactionwithwallet(Node& node, const json& params) {
+  bitcoin::Transaction tx = decode_or_throw(params);
+  std::string hashtype = param::string(params, 2, "ALL");
+  if (hashtype != "ALL" && hashtype != "DEFAULT") {
+    throw_rpc(RpcCode::InvalidParameter, "Only ALL is supported by l1sim's wallet: " + hashtype);
+  }
+  auto errors = node.wallet.sign(node.chain, tx);
+  json out = {{"hex", to_hex(tx.serialize())}, {"complete", errors.empty()}};
+  if (!errors.empty()) {
+    json list = json::array();
+    for (const auto& e : errors) {
+      const auto& in = tx.inputs[e.input];
+      json witness = json::array();
+      for (const auto& w : in.witness) witness.push_back(to_hex(w));
+      list.push_back({{"txid", in.prevout.txid.to_hex()},
+                      {"vout", in.prevout.vout},
+                      {"witness", witness},
+                      {"scriptSig", in.script_sig.to_hex()},
+                      {"sequence", in.sequence},
+                      {"error", e.error}});
+    }
+    out["errors"] = list;
+  }
+  return out;
+}
+
+json sendtoaddress(Node& node, const json& params) {
+  std::string address = param::string(params, 0, "");
+  auto script = bitcoin::segwit_address_to_script(bitcoin::Network::Regtest, address);
+  if (!script) throw_rpc(RpcCode::InvalidAddressOrKey, "Invalid address");
+  const json* amount_value = param::get(params, 1);
+  Sat amount = param::amount(*amount_value);
+  if (amount.value() == 0) throw_rpc(RpcCode::TypeError, "Invalid amount for send");
+  bitcoin::Transaction tx;
+  tx.outputs.push_back({amount, *script});
+  tx.locktime = node.chain.height();  // anti fee sniping, as bitcoind's wallet does
+  auto funded = node.wallet.fund(node.chain, tx, node.fallback_fee_sat_per_kvb, std::nullopt);
+  save_keys(node);
+  if (!funded) throw_rpc(RpcCode::WalletInsufficientFunds, funded.error().message);
+  if (!node.wallet.sign(node.chain, funded->tx).empty()) {
+    throw_rpc(RpcCode::WalletError, "Signing transaction failed");
+  }
+  auto accepted = node.chain.accept(funded->tx, false);
+  if (!accepted) throw_rpc(RpcCode::WalletError, accepted.error().to_string());
+  node.log->info("sendtoaddress {} {} sat: {}", address, amount.value(), accepted->txid.to_hex());
+  return accepted->txid.to_hex();
+}
+
+}  // namespace
+
+const std::vector<RpcMethodInfo>& wallet_methods() {
+  static const std::vector<RpcMethodInfo> methods = {
+      {"getnewaddress", getnewaddress, {"label", "address_type"}, 0},
+      {"getbalance", getbalance, {"dummy", "minconf", "include_watchonly", "avoid_reuse"}, 0},
+      {"listunspent", listunspent, {"minconf", "maxconf", "addresses", "include_unsafe", "query_options"}, 0},
+      {"fundrawtransaction", fundrawtransaction, {"hexstring", "options", "iswitness"}, 1},
+      {"signrawtransactionwithwallet", signrawtransactionwithwallet, {"hexstring", "prevtxs", "sighashtype"}, 1},
+      {"sendtoaddress", sendtoaddress, {"address", "amount", "comment", "comment_to", "subtractfeefromamount", "replaceable", "conf_target", "estimate_mode", "avoid_reuse", "fee_rate", "verbose"}, 2},
+  };
+  return methods;
+}
+
+}  // namespace fulgur::l1sim
