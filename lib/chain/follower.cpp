@@ -32,8 +32,15 @@ ChainResult<std::vector<BlockEvent>> ChainFollower::sync(L1& l1) {
   if (tip_hash() == best) return events;
   FULGUR_TRY(BlockHeaderInfo header, l1.get_block_header(best));
   if (m_recent.empty()) {
+    // First sync: report the tip, and learn a few blocks below it (without reporting
+    // them) so that a shallow reorg of the tip is recognised.
     remember(header);
     events.push_back({BlockEvent::Kind::Connected, header});
+    BlockHeaderInfo below = header;
+    for (uint32_t i = 1; i < INITIAL_WINDOW && below.previous; ++i) {
+      FULGUR_TRY(below, l1.get_block_header(*below.previous));
+      m_recent[below.height] = below.hash;
+    }
     return events;
   }
   // Walk back from the new tip until a block we know, or below our window.

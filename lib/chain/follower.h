@@ -27,9 +27,11 @@ class ChainFollower {
   static constexpr uint32_t MAX_REORG_DEPTH = 144;
   // At most this many new blocks are walked in one sync (two weeks of blocks).
   static constexpr size_t MAX_CATCH_UP = 2016;
+  // Blocks below the tip learnt at the first sync.
+  static constexpr uint32_t INITIAL_WINDOW = 12;
 
   // Brings our view to the L1's best chain. The first call reports the current tip as
-  // connected; later calls report every block connected since and any reorg.
+  // connected (and learns INITIAL_WINDOW blocks below it); later calls report every block connected since and any reorg.
   ChainResult<std::vector<BlockEvent>> sync(L1& l1);
 
   std::optional<BlockHash> tip_hash() const;

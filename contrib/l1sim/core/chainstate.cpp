@@ -201,7 +201,14 @@ BlockHash ChainState::mine(const bitcoin::Script& coinbase_script) {
   block.header.prev = parent.hash;
   block.header.time = parent.block.header.time + BLOCK_INTERVAL;
   block.header.merkle_root = block_merkle_root(block);
-  while (!block.header.meets_target()) ++block.header.nonce;
+  // Mining again on a parent after invalidateblock would rebuild the same block: move
+  // the time on by a second until the block is new (bitcoind's clock does that for it).
+  for (;;) {
+    while (!block.header.meets_target()) ++block.header.nonce;
+    if (!m_blocks.count(block.header.hash())) break;
+    ++block.header.time;
+    block.header.nonce = 0;
+  }
   BlockHash hash = block.header.hash();
   Status added = add_block(block, false);
   FULGUR_ASSERT(added.ok() && tip() == hash);  // our own template must connect

@@ -12,7 +12,12 @@ namespace fulgur::l1sim {
 
 InputVerifier make_input_verifier() {
   return [](const bitcoin::Transaction& tx, size_t input, const std::vector<bitcoin::TxOut>& spent,
-            bool /*standard*/) -> std::optional<std::string> {
+            bool standard) -> std::optional<std::string> {
+    // A failed CHECKSIG with a non-empty signature: NULLFAIL under policy, a false stack
+    // under consensus rules alone (as Bitcoin Core's interpreter reports them).
+    const std::string failed_sig =
+        standard ? "Signature must be zero for failed CHECK(MULTI)SIG operation"
+                 : "Script evaluated without error but finished with a false/empty top stack element";
     const auto& spk = spent[input].script_pubkey;
     const auto& witness = tx.inputs[input].witness;
     if (!spk.is_p2wpkh()) return std::string("l1sim cannot verify this script type yet");
@@ -25,17 +30,16 @@ InputVerifier make_input_verifier() {
     auto pub = crypto::PublicKey::parse(witness[1]);
     if (!pub || witness[1].size() != 33) return std::string("Using non-compressed keys in segwit");
     const Bytes& sig = witness[0];
-    if (sig.empty() || sig.back() != 0x01) {
-      return std::string("Signature must be zero for failed CHECK(MULTI)SIG operation");
+    if (sig.empty()) {
+      return std::string("Script evaluated without error but finished with a false/empty top stack element");
     }
+    if (sig.back() != 0x01) return failed_sig;
     auto parsed = crypto::Signature::from_der(ByteSpan(sig.data(), sig.size() - 1));
     if (!parsed) return std::string("Non-canonical DER signature");
     std::array<uint8_t, 33> key{};
     std::copy(witness[1].begin(), witness[1].end(), key.begin());
     Hash256 digest = p2wpkh_sighash_all(tx, input, key, spent[input].amount);
-    if (!crypto::verify(*pub, digest, *parsed)) {
-      return std::string("Signature must be zero for failed CHECK(MULTI)SIG operation");
-    }
+    if (!crypto::verify(*pub, digest, *parsed)) return failed_sig;
     return std::nullopt;
   };
 }

@@ -122,23 +122,24 @@ TEST(ChainFollower, ConnectsAndReorgs) {
   EXPECT_EQ(follower.tip_hash(), l1.at(13));
 }
 
+TEST(ChainFollower, ShallowReorgOfTheFirstTipIsSeen) {
+  MemoryL1 l1;
+  l1.extend(5, 0);
+  ChainFollower follower;
+  EXPECT_EQ(describe(*follower.sync(l1)), "+5a ");
+  l1.truncate(4);
+  l1.extend(2, 1);
+  EXPECT_EQ(describe(*follower.sync(l1)), "-5a +5b +6b ");
+}
+
 TEST(ChainFollower, TooDeepReorgIsAnError) {
   MemoryL1 l1;
+  l1.extend(30, 0);
   ChainFollower follower;
-  ASSERT_TRUE(follower.sync(l1));  // tip at 0
-  l1.extend(5, 0);
-  ASSERT_TRUE(follower.sync(l1));
-  l1.truncate(0);
-  l1.extend(7, 1);  // forks below everything the follower remembers except genesis
-  auto events = follower.sync(l1);
-  ASSERT_TRUE(events) << events.error().describe();
-  EXPECT_EQ(events->front().kind, BlockEvent::Kind::Disconnected);
-  // Our window starts at 0 here, so a fork at 0 is fine; a fork below the window is not:
-  ChainFollower late;
-  ASSERT_TRUE(late.sync(l1));  // knows only the tip, 7b
-  l1.truncate(3);
-  l1.extend(6, 2);
-  auto deep = late.sync(l1);
+  ASSERT_TRUE(follower.sync(l1));  // knows 19..30
+  l1.truncate(5);
+  l1.extend(30, 1);  // forks at 5, below everything the follower remembers
+  auto deep = follower.sync(l1);
   ASSERT_FALSE(deep);
   EXPECT_EQ(deep.error().kind, ChainErrorKind::BadResponse);
 }
