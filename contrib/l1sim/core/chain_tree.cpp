@@ -17,12 +17,14 @@ using bitcoin::Transaction;
 Status ChainState::add_block(const Block& block, bool is_invalid) {
   BlockHash hash = block.header.hash();
   if (m_blocks.count(hash)) return {};  // genesis, or a duplicate
-  auto parent = m_blocks.find(block.header.prev);
+  auto parent = m_blocks.find(block.header.prev_block);
   if (parent == m_blocks.end()) return fail("prev-blk-not-found");
-  if (block.txs.empty() || block_merkle_root(block) != block.header.merkle_root) {
+  bool mutated = false;
+  if (block.transactions.empty() ||
+      bitcoin::block_merkle_root(block, &mutated) != block.header.merkle_root || mutated) {
     return fail("bad-txnmrklroot");
   }
-  if (!block.header.meets_target()) return fail("high-hash");
+  if (!meets_target(block.header)) return fail("high-hash");
   BlockEntry entry;
   entry.block = block;
   entry.hash = hash;
@@ -33,13 +35,13 @@ Status ChainState::add_block(const Block& block, bool is_invalid) {
   for (const BlockEntry* e = &parent->second; times.size() < 11;) {
     times.push_back(e->block.header.time);
     if (e->height == 0) break;
-    e = &m_blocks.at(e->block.header.prev);
+    e = &m_blocks.at(e->block.header.prev_block);
   }
   std::sort(times.begin(), times.end());
   entry.median_time_past = times[times.size() / 2];
-  m_children.emplace(block.header.prev, hash);
+  m_children.emplace(block.header.prev_block, hash);
   m_blocks.emplace(hash, std::move(entry));
-  if (block.header.prev == tip() && !is_invalid) {
+  if (block.header.prev_block == tip() && !is_invalid) {
     // The common case (mining, loading from disk): extend the tip directly.
     if (!connect(hash).ok()) m_blocks.at(hash).invalid = true;
   } else {
@@ -52,7 +54,7 @@ Status ChainState::add_block(const Block& block, bool is_invalid) {
 
 Status ChainState::connect(const BlockHash& hash) {
   BlockEntry& entry = m_blocks.at(hash);
-  FULGUR_REQUIRE(entry.block.header.prev == tip());
+  FULGUR_REQUIRE(entry.block.header.prev_block == tip());
   const Block& block = entry.block;
   uint32_t h = entry.height;
   int64_t parent_mtp = tip_entry().median_time_past;
@@ -63,12 +65,12 @@ Status ChainState::connect(const BlockHash& hash) {
     for (auto& [out, coin] : undo) m_utxo[out] = coin;
     return fail(std::move(why));
   };
-  if (!block.txs[0].is_coinbase()) return rollback("bad-cb-missing");
+  if (!block.transactions[0].is_coinbase()) return rollback("bad-cb-missing");
   if (block.weight() > MAX_BLOCK_WEIGHT) return rollback("bad-blk-weight");
   Sat fees(0);
   auto mtp_before = [this](uint32_t height) { return mtp_before_height(height); };
-  for (size_t t = 0; t < block.txs.size(); ++t) {
-    const Transaction& tx = block.txs[t];
+  for (size_t t = 0; t < block.transactions.size(); ++t) {
+    const Transaction& tx = block.transactions[t];
     if (auto r = check_transaction(tx)) return rollback(r->reason);
     if (t > 0 && tx.is_coinbase()) return rollback("bad-cb-multiple");
     if (!is_final(tx, h, parent_mtp)) return rollback("bad-txns-nonfinal");
@@ -96,11 +98,11 @@ Status ChainState::connect(const BlockHash& hash) {
     }
   }
   uint64_t paid = 0;
-  for (const auto& out : block.txs[0].outputs) paid += out.amount.value();
+  for (const auto& out : block.transactions[0].outputs) paid += out.amount.value();
   if (paid > subsidy(h).value() + fees.value()) return rollback("bad-cb-amount");
   entry.undo = std::move(undo);
   m_active.push_back(hash);
-  for (const auto& tx : block.txs) m_tx_index[tx.txid()] = TxLocation{hash, h};
+  for (const auto& tx : block.transactions) m_tx_index[tx.txid()] = TxLocation{hash, h};
   remove_for_block(block);
   return {};
 }
@@ -109,14 +111,14 @@ void ChainState::disconnect_tip(std::vector<Transaction>& returned) {
   FULGUR_REQUIRE(m_active.size() > 1);
   BlockEntry& entry = m_blocks.at(tip());
   const Block& block = entry.block;
-  for (auto it = block.txs.rbegin(); it != block.txs.rend(); ++it) {
+  for (auto it = block.transactions.rbegin(); it != block.transactions.rend(); ++it) {
     Txid txid = it->txid();
     for (uint32_t i = 0; i < it->outputs.size(); ++i) m_utxo.erase(OutPoint{txid, i});
     m_tx_index.erase(txid);
   }
   for (auto& [out, coin] : entry.undo) m_utxo[out] = coin;
   entry.undo.clear();
-  std::vector<Transaction> txs(block.txs.begin() + 1, block.txs.end());
+  std::vector<Transaction> txs(block.transactions.begin() + 1, block.transactions.end());
   returned.insert(returned.begin(), txs.begin(), txs.end());
   m_active.pop_back();
 }
@@ -138,7 +140,7 @@ void ChainState::activate_best_chain() {
     if (best->hash == tip()) break;
     std::vector<BlockHash> path;
     const BlockEntry* e = best;
-    for (; !in_active_chain(*e); e = &m_blocks.at(e->block.header.prev)) path.push_back(e->hash);
+    for (; !in_active_chain(*e); e = &m_blocks.at(e->block.header.prev_block)) path.push_back(e->hash);
     while (tip() != e->hash) {
       disconnect_tip(returned);
       reorged = true;
@@ -154,7 +156,7 @@ void ChainState::activate_best_chain() {
 }
 
 bool ChainState::chain_valid_from_root(const BlockHash& hash) const {
-  for (const BlockEntry* e = &m_blocks.at(hash);; e = &m_blocks.at(e->block.header.prev)) {
+  for (const BlockEntry* e = &m_blocks.at(hash);; e = &m_blocks.at(e->block.header.prev_block)) {
     if (e->invalid) return false;
     if (e->height == 0) return true;
   }
@@ -178,7 +180,7 @@ void ChainState::remove_with_descendants(const Txid& txid) {
 }
 
 void ChainState::remove_for_block(const Block& block) {
-  for (const auto& tx : block.txs) {
+  for (const auto& tx : block.transactions) {
     Txid txid = tx.txid();
     if (auto it = m_mempool.find(txid); it != m_mempool.end()) {
       // Confirmed: its children stay (their parent is now on chain).
@@ -216,7 +218,7 @@ Status ChainState::invalidate(const BlockHash& hash) {
 Status ChainState::reconsider(const BlockHash& hash) {
   auto it = m_blocks.find(hash);
   if (it == m_blocks.end()) return fail("Block not found");
-  for (const BlockEntry* e = &it->second; e->height > 0; e = &m_blocks.at(e->block.header.prev)) {
+  for (const BlockEntry* e = &it->second; e->height > 0; e = &m_blocks.at(e->block.header.prev_block)) {
     m_blocks.at(e->hash).invalid = false;
   }
   std::deque<BlockHash> todo{hash};

@@ -195,16 +195,18 @@ BlockHash ChainState::mine(const bitcoin::Script& coinbase_script) {
   }
   coinbase.outputs.push_back({*subsidy(h).checked_add(fees), coinbase_script});
   coinbase.outputs.push_back({Sat(0), bitcoin::Script()});
-  block.txs.push_back(std::move(coinbase));
-  for (auto& tx : txs) block.txs.push_back(std::move(tx));
-  block.txs[0].outputs[1].script_pubkey = witness_commitment_script(witness_commitment(block));
-  block.header.prev = parent.hash;
+  block.transactions.push_back(std::move(coinbase));
+  for (auto& tx : txs) block.transactions.push_back(std::move(tx));
+  block.transactions[0].outputs[1].script_pubkey = witness_commitment_output(block);
+  block.header.prev_block = parent.hash;
   block.header.time = parent.block.header.time + BLOCK_INTERVAL;
-  block.header.merkle_root = block_merkle_root(block);
+  block.header.version = 0x20000000;
+  block.header.bits = REGTEST_BITS;
+  block.header.merkle_root = bitcoin::block_merkle_root(block);
   // Mining again on a parent after invalidateblock would rebuild the same block: move
   // the time on by a second until the block is new (bitcoind's clock does that for it).
   for (;;) {
-    while (!block.header.meets_target()) ++block.header.nonce;
+    while (!meets_target(block.header)) ++block.header.nonce;
     if (!m_blocks.count(block.header.hash())) break;
     ++block.header.time;
     block.header.nonce = 0;

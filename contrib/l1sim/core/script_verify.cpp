@@ -6,7 +6,7 @@
 
 #include "crypto/hash.h"
 #include "crypto/keys.h"
-#include "sighash_glue.h"
+#include "bitcoin/sighash.h"
 
 namespace fulgur::l1sim {
 
@@ -36,9 +36,9 @@ InputVerifier make_input_verifier() {
     if (sig.back() != 0x01) return failed_sig;
     auto parsed = crypto::Signature::from_der(ByteSpan(sig.data(), sig.size() - 1));
     if (!parsed) return std::string("Non-canonical DER signature");
-    std::array<uint8_t, 33> key{};
-    std::copy(witness[1].begin(), witness[1].end(), key.begin());
-    Hash256 digest = p2wpkh_sighash_all(tx, input, key, spent[input].amount);
+    Hash256 digest = bitcoin::segwit_v0_sighash(
+        tx, input, bitcoin::p2wpkh_script_code(crypto::hash160(witness[1])).span(),
+        spent[input].amount, bitcoin::SIGHASH_ALL);
     if (!crypto::verify(*pub, digest, *parsed)) return failed_sig;
     return std::nullopt;
   };

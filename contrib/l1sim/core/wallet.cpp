@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "crypto/hash.h"
-#include "sighash_glue.h"
+#include "bitcoin/sighash.h"
 
 namespace fulgur::l1sim {
 
@@ -145,6 +145,7 @@ std::vector<InputSignError> Wallet::sign(const ChainState& chain, Transaction& t
     spent.push_back(coin ? coin->out : bitcoin::TxOut{});
     if (!coin) errors.push_back({i, "Input not found or already spent"});
   }
+  bitcoin::PrecomputedTxData cache(tx);
   for (size_t i = 0; i < tx.inputs.size(); ++i) {
     if (std::any_of(errors.begin(), errors.end(), [&](const auto& e) { return e.input == i; })) {
       continue;
@@ -158,7 +159,9 @@ std::vector<InputSignError> Wallet::sign(const ChainState& chain, Transaction& t
     }
     const crypto::SecretKey& secret = m_keys[key->second];
     auto pub = secret.public_key().serialize();
-    Hash256 digest = p2wpkh_sighash_all(tx, i, pub, spent[i].amount);
+    Hash256 digest = bitcoin::segwit_v0_sighash(
+        tx, i, bitcoin::p2wpkh_script_code(crypto::hash160(pub)).span(), spent[i].amount,
+        bitcoin::SIGHASH_ALL, cache);
     Bytes sig = crypto::sign(secret, digest).to_der();
     sig.push_back(0x01);  // SIGHASH_ALL
     tx.inputs[i].witness = {sig, Bytes(pub.begin(), pub.end())};

@@ -46,8 +46,8 @@ json header_json(const Node& node, const BlockEntry& e) {
               {"bits", fmt::format("{:08x}", h.bits)},
               {"difficulty", REGTEST_DIFFICULTY},
               {"chainwork", chainwork(e.height)},
-              {"nTx", e.block.txs.size()}};
-  if (e.height > 0) out["previousblockhash"] = h.prev.to_hex();
+              {"nTx", e.block.transactions.size()}};
+  if (e.height > 0) out["previousblockhash"] = h.prev_block.to_hex();
   if (active) {
     if (auto next = node.chain.hash_at(e.height + 1)) out["nextblockhash"] = next->to_hex();
   }
@@ -117,7 +117,7 @@ json getblock(Node& node, const json& params) {
   out["weight"] = e.block.weight();
   out["strippedsize"] = (e.block.weight() - raw.size()) / 3;
   json txs = json::array();
-  for (const auto& tx : e.block.txs) {
+  for (const auto& tx : e.block.transactions) {
     txs.push_back(verbosity == 1 ? json(tx.txid().to_hex()) : tx_to_json(tx));
   }
   out["tx"] = txs;
@@ -138,7 +138,7 @@ json getrawtransaction(Node& node, const json& params) {
     found = &m->second.tx;
   } else if (auto loc = node.chain.find_tx(txid)) {
     block = node.chain.find_block(loc->block);
-    for (const auto& tx : block->block.txs) {
+    for (const auto& tx : block->block.transactions) {
       if (tx.txid() == txid) found = &tx;
     }
   }
@@ -290,7 +290,7 @@ json generatetoaddress(Node& node, const json& params) {
       throw_rpc(RpcCode::DatabaseError, st.error().message);
     }
     node.log->info("mined block {} at height {} with {} txs", hash.to_hex(), e.height,
-                   e.block.txs.size());
+                   e.block.transactions.size());
     hashes.push_back(hash.to_hex());
   }
   return hashes;

@@ -79,7 +79,7 @@ Status Store::replay(const std::function<Status(const Block&)>& on_block,
     pos += 5 + n;
     // The kind byte comes from disk: compare it rather than trusting it as an enum.
     if (kind == static_cast<uint8_t>(ChainRecord::Block)) {
-      FULGUR_TRY(Block block, parse_block(body));
+      FULGUR_TRY(Block block, bitcoin::parse_block(body));
       FULGUR_TRY_STATUS(on_block(block));
     } else if (kind == static_cast<uint8_t>(ChainRecord::Invalidate) ||
                kind == static_cast<uint8_t>(ChainRecord::Reconsider)) {
