@@ -47,10 +47,10 @@ json route_hints_json(const Invoice& inv) {
 
 json features_json(const Features& features) {
   json out = json::array();
-  for (size_t bit : features.bits()) {
-    auto name = feature_name(bit);
+  for (size_t bit : features.set_bits()) {
+    const wire::FeatureInfo* info = wire::feature_info(bit);
     out.push_back({{"bit", bit},
-                   {"name", name ? json(*name) : json(nullptr)},
+                   {"name", info ? json(std::string(info->name)) : json(nullptr)},
                    {"required", bit % 2 == 0}});
   }
   return out;

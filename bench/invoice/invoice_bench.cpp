@@ -24,7 +24,7 @@ Invoice with_n_field(const crypto::SecretKey& key) {
   inv.description = "1 cup coffee";
   inv.expiry = 60;
   inv.payee_node_id = key.public_key().node_id();
-  inv.features = Features{feature::var_onion_optin, feature::payment_secret};
+  inv.features = Features::from_bits({8, 14});  // var_onion_optin, payment_secret
   return inv;
 }
 

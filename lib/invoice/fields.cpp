@@ -154,7 +154,7 @@ Result<void, InvoiceError> apply_field(Invoice& invoice, bool& have_payment_hash
       return {};
     case tag::nine:
       // Only the first `9` field is the invoice's feature vector.
-      if (invoice.features.empty()) invoice.features = Features::from_groups(field.data);
+      if (invoice.features.empty()) invoice.features = features_from_groups(field.data);
       return {};
     default:
       // BOLT 11: "MUST skip over unknown fields".
@@ -201,7 +201,7 @@ Result<std::vector<RawField>> build_fields(const Invoice& inv) {
     add(tag::r, bytes_to_groups(out.data()));
   }
   // BOLT 11: if `9` has no set bits the writer "MUST omit the 9 field altogether".
-  if (!inv.features.empty()) add(tag::nine, inv.features.to_groups());
+  if (!inv.features.empty()) add(tag::nine, features_to_groups(inv.features));
   if (inv.metadata) add(tag::m, bytes_to_groups(*inv.metadata));
   for (const RawField& unknown : inv.unknown_fields) fields.push_back(unknown);
   for (const RawField& field : fields) {

@@ -140,7 +140,7 @@ Result<void, InvoiceError> check_required(const Invoice& inv, bool have_payment_
   }
   // BOLT 11 reader: "if the 9 field contains unknown even bits that are non-zero: MUST
   // fail the payment. SHOULD indicate the unknown bit to the user."
-  if (auto bit = inv.features.first_unknown_even_bit()) {
+  if (auto bit = first_unknown_even_bit(inv.features)) {
     return invalid(InvoiceErrorKind::unknown_required_feature,
                    "unknown required feature bit " + std::to_string(*bit));
   }

@@ -1,27 +1,16 @@
 // BOLT 4 hop payload TLV stream: encoding, decoding with the BOLT 1 TLV rules, and the
-// forwarding / final node checks. Walks records itself (on lib/wire's primitives) so that
-// a refusal can name the record's type and offset, as invalid_onion_payload reports them.
+// forwarding / final node checks. The stream rules are lib/wire's; this file tracks where
+// each record starts so that a refusal names its type and offset (invalid_onion_payload).
 #include "onion/payload.h"
 
 #include "crypto/keys.h"
 #include "wire/codec.h"
+#include "wire/tlv.h"
 
 namespace fulgur::onion {
 namespace {
 
 namespace T = payload_type;
-
-void record(wire::Writer& out, uint64_t type, ByteSpan value) {
-  out.bigsize(type);
-  out.bigsize(value.size());
-  out.bytes(value);
-}
-
-void truncated_record(wire::Writer& out, uint64_t type, uint64_t value) {
-  wire::Writer v;
-  v.truncated(value);
-  record(out, type, v.data());
-}
 
 Unexpected<PayloadError> refuse(uint64_t type, size_t offset, std::string message) {
   return Unexpected<PayloadError>{
@@ -81,84 +70,64 @@ Result<bool> decode_known(HopPayload& p, uint64_t type, ByteSpan value) {
 }  // namespace
 
 Bytes encode_hop_payload(const HopPayload& p) {
-  wire::Writer out;
-  size_t odd = 0;
-  // Unknown odd records go in between the known ones, keeping the stream sorted.
-  auto odd_before = [&](uint64_t type) {
-    while (odd < p.unknown_odd.size() && p.unknown_odd[odd].first < type) {
-      record(out, p.unknown_odd[odd].first, p.unknown_odd[odd].second);
-      ++odd;
-    }
+  wire::TlvRecords known;
+  auto add = [&](uint64_t type, ByteSpan value) {
+    known.push_back(wire::TlvRecord{type, Bytes(value.begin(), value.end())});
   };
-  odd_before(T::amt_to_forward);
-  if (p.amt_to_forward) truncated_record(out, T::amt_to_forward, p.amt_to_forward->value());
-  odd_before(T::outgoing_cltv_value);
-  if (p.outgoing_cltv_value) {
-    truncated_record(out, T::outgoing_cltv_value, p.outgoing_cltv_value->value());
-  }
-  odd_before(T::short_channel_id);
+  auto add_truncated = [&](uint64_t type, uint64_t value) {
+    wire::Writer v;
+    v.truncated(value);
+    add(type, v.data());
+  };
+  if (p.amt_to_forward) add_truncated(T::amt_to_forward, p.amt_to_forward->value());
+  if (p.outgoing_cltv_value) add_truncated(T::outgoing_cltv_value, p.outgoing_cltv_value->value());
   if (p.short_channel_id) {
     wire::Writer v;
     v.u64(p.short_channel_id->to_u64());
-    record(out, T::short_channel_id, v.data());
+    add(T::short_channel_id, v.data());
   }
-  odd_before(T::payment_data);
   if (p.payment_data) {
     wire::Writer v;
     v.bytes(p.payment_data->payment_secret.span());
     v.truncated(p.payment_data->total_msat.value());
-    record(out, T::payment_data, v.data());
+    add(T::payment_data, v.data());
   }
-  odd_before(T::encrypted_recipient_data);
-  if (p.encrypted_recipient_data) {
-    record(out, T::encrypted_recipient_data, *p.encrypted_recipient_data);
-  }
-  odd_before(T::current_blinding_point);
-  if (p.current_blinding_point) {
-    record(out, T::current_blinding_point, p.current_blinding_point->span());
-  }
-  odd_before(T::payment_metadata);
-  if (p.payment_metadata) record(out, T::payment_metadata, *p.payment_metadata);
-  odd_before(T::total_amount_msat);
-  if (p.total_amount_msat) {
-    truncated_record(out, T::total_amount_msat, p.total_amount_msat->value());
-  }
-  odd_before(T::keysend_preimage);
-  if (p.keysend_preimage) record(out, T::keysend_preimage, p.keysend_preimage->span());
-  odd_before(UINT64_MAX);
-  if (odd < p.unknown_odd.size()) {
-    record(out, p.unknown_odd[odd].first, p.unknown_odd[odd].second);
-  }
+  if (p.encrypted_recipient_data) add(T::encrypted_recipient_data, *p.encrypted_recipient_data);
+  if (p.current_blinding_point) add(T::current_blinding_point, p.current_blinding_point->span());
+  if (p.payment_metadata) add(T::payment_metadata, *p.payment_metadata);
+  if (p.total_amount_msat) add_truncated(T::total_amount_msat, p.total_amount_msat->value());
+  if (p.keysend_preimage) add(T::keysend_preimage, p.keysend_preimage->span());
+  wire::Writer out;
+  wire::write_tlv_stream(out, known, p.unknown_odd);
   return out.take();
 }
 
 Result<HopPayload, PayloadError> decode_hop_payload(ByteSpan bytes) {
   HopPayload payload;
   wire::Reader in(bytes);
-  std::optional<uint64_t> previous;
-  while (!in.empty()) {
-    size_t offset = in.position();
-    auto type = in.bigsize();
-    if (!type.ok()) return refuse(0, offset, "tlv type: " + type.error().message);
-    auto length = in.bigsize();
-    if (!length.ok()) return refuse(*type, offset, "tlv length: " + length.error().message);
-    // BOLT 1: "if decoded_type is not strictly-increasing (including situations when two or
-    // more occurrences of the same type are met): MUST fail to parse the tlv_stream."
-    if (previous && *type <= *previous) {
-      return refuse(*type, offset, "tlv types not strictly increasing");
-    }
-    previous = *type;
-    // BOLT 1: "if length exceeds the number of bytes remaining in the message: MUST fail".
-    if (*length > in.remaining()) return refuse(*type, offset, "tlv length exceeds the stream");
-    ByteSpan value = *in.bytes(static_cast<size_t>(*length));
-    auto known = decode_known(payload, *type, value);
-    if (!known.ok()) return refuse(*type, offset, known.error().message);
-    if (*known) continue;
-    // BOLT 1: "if type is even: MUST fail to parse the tlv_stream" (an unknown type).
-    if (*type % 2 == 0) return refuse(*type, offset, "unknown even tlv type");
-    payload.unknown_odd.emplace_back(*type, Bytes(value.begin(), value.end()));
+  // Where the record being read starts, and its type, for the error report.
+  size_t record_start = 0;
+  uint64_t record_type = 0;
+  bool record_done = true;
+  std::string field_error;
+  auto visit = [&](uint64_t type, ByteSpan value) -> Result<bool> {
+    record_type = type;
+    record_done = false;
+    auto known = decode_known(payload, type, value);
+    if (!known.ok()) return known;
+    if (!*known && type % 2 == 0) return known;  // lib/wire refuses it
+    record_start = in.position();
+    record_done = true;
+    return known;
+  };
+  auto read = wire::read_tlv_stream(in, visit, &payload.unknown_odd);
+  if (read.ok()) return payload;
+  if (record_done) {
+    // The stream rules failed on the header of the record after the last good one.
+    wire::Reader header(bytes.subspan(record_start));
+    record_type = header.bigsize().value_or(0);
   }
-  return payload;
+  return refuse(record_type, record_start, read.error().message);
 }
 
 Result<void, PayloadError> check_forward_payload(const HopPayload& p) {

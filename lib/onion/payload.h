@@ -15,6 +15,7 @@
 #include "common/result.h"
 #include "common/units.h"
 #include "onion/failure.h"
+#include "wire/tlv.h"
 
 namespace fulgur::onion {
 
@@ -49,7 +50,7 @@ struct HopPayload {
   std::optional<Msat> total_amount_msat;
   std::optional<Preimage> keysend_preimage;
   // Unknown odd records ("it's ok to be odd"), kept in type order so they round-trip.
-  std::vector<std::pair<uint64_t, Bytes>> unknown_odd;
+  wire::TlvRecords unknown_odd;
 
   friend bool operator==(const HopPayload&, const HopPayload&) = default;
 };
@@ -65,8 +66,9 @@ struct PayloadError {
 // The TLV stream, records in increasing type order.
 Bytes encode_hop_payload(const HopPayload& payload);
 
-// BOLT 1 TLV rules: strictly increasing types, minimal BigSize and truncated integers,
-// lengths within the stream, unknown even types refused, unknown odd types kept.
+// lib/wire's TLV stream rules (strictly increasing types, minimal BigSize, lengths within
+// the stream, unknown even types refused, unknown odd types kept) plus minimal truncated
+// integers and exact sizes for the known records.
 Result<HopPayload, PayloadError> decode_hop_payload(ByteSpan bytes);
 
 // The reader's requirements for a node outside a blinded route (BOLT 4 "payload format").

@@ -87,7 +87,7 @@ void expect_decoded(const Invoice& inv, const json& v) {
   expect_fallbacks(inv, v.value("fallbacks", json::array()));
   expect_routes(inv, v.value("route_hints", json::array()));
   std::vector<size_t> bits = v["features"]["bits"].get<std::vector<size_t>>();
-  EXPECT_EQ(inv.features.bits(), bits);
+  EXPECT_EQ(inv.features.set_bits(), bits);
   EXPECT_EQ(inv.metadata.has_value(), v.contains("metadata"));
   if (v.contains("metadata")) {
     EXPECT_EQ(to_hex(*inv.metadata), v["metadata"]);

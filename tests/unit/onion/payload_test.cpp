@@ -32,7 +32,7 @@ TEST(HopPayload, VectorPayloadsDecode) {
   auto p2 = decode_hop_payload(body);
   ASSERT_TRUE(p2.ok()) << p2.error().message;
   ASSERT_EQ(p2->unknown_odd.size(), 1u);
-  EXPECT_EQ(p2->unknown_odd[0].first, 513u);
+  EXPECT_EQ(p2->unknown_odd[0].type, 513u);
   EXPECT_EQ(encode_hop_payload(*p2), Bytes(body.begin(), body.end()));
 
   // The final hop: payment_data and a 224-byte unknown odd record (type 301).
@@ -45,8 +45,8 @@ TEST(HopPayload, VectorPayloadsDecode) {
   ASSERT_TRUE(p5->payment_data.has_value());
   EXPECT_EQ(p5->payment_data->total_msat, Msat(10000));
   ASSERT_EQ(p5->unknown_odd.size(), 1u);
-  EXPECT_EQ(p5->unknown_odd[0].first, 301u);
-  EXPECT_EQ(p5->unknown_odd[0].second, Bytes(224, 0x2a));
+  EXPECT_EQ(p5->unknown_odd[0].type, 301u);
+  EXPECT_EQ(p5->unknown_odd[0].value, Bytes(224, 0x2a));
   EXPECT_TRUE(check_final_payload(*p5).ok());
   EXPECT_EQ(encode_hop_payload(*p5), Bytes(body5.begin(), body5.end()));
 }
