@@ -14,6 +14,15 @@ struct WriteRequest {
 
 std::string uv_error(int status) { return std::string(uv_err_name(status)) + " (" + uv_strerror(status) + ")"; }
 
+void free_handle(uv_handle_t* handle);
+
+// Closes a handle unless someone (a loop being torn down) already did.
+template <typename Handle>
+void close_handle(Handle* handle) {
+  auto* h = reinterpret_cast<uv_handle_t*>(handle);
+  if (!uv_is_closing(h)) uv_close(h, free_handle);
+}
+
 void free_handle(uv_handle_t* handle) {
   if (handle->type == UV_TCP) {
     delete reinterpret_cast<uv_tcp_t*>(handle);
@@ -64,8 +73,8 @@ Connection::~Connection() {
   if (!m_closed) {
     m_tcp->data = nullptr;
     m_timer->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(m_tcp), free_handle);
-    uv_close(reinterpret_cast<uv_handle_t*>(m_timer), free_handle);
+    close_handle(m_tcp);
+    close_handle(m_timer);
   }
 }
 
@@ -355,8 +364,8 @@ void Connection::finish_close() {
   auto keep = std::move(m_self);  // released when this function returns
   m_tcp->data = nullptr;
   m_timer->data = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(m_tcp), free_handle);
-  uv_close(reinterpret_cast<uv_handle_t*>(m_timer), free_handle);
+  close_handle(m_tcp);
+  close_handle(m_timer);
   m_in.clear();
   ConnectionHandler* handler = m_handler;
   m_handler = nullptr;
@@ -398,7 +407,7 @@ uint16_t Listener::port() const {
 void Listener::close() {
   if (m_tcp == nullptr) return;
   m_tcp->data = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(m_tcp), free_handle);
+  close_handle(m_tcp);
   m_tcp = nullptr;
 }
 

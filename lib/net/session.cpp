@@ -40,7 +40,9 @@ Session::Session(std::shared_ptr<Connection> conn, SessionConfig config, Session
 
 Session::~Session() {
   m_timer->data = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(m_timer), free_timer);
+  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(m_timer))) {
+    uv_close(reinterpret_cast<uv_handle_t*>(m_timer), free_timer);
+  }
   m_conn->set_handler(nullptr);
   if (!m_conn->closed()) m_conn->close("session destroyed", true);
 }

@@ -24,6 +24,13 @@ Bytes numbered(size_t i, size_t size) {
 class NetTest : public ::testing::Test {
  protected:
   void SetUp() override { start_listener(ConnectionLimits{}); }
+  // Connections keep themselves alive until closed: close all before the loop goes.
+  void TearDown() override {
+    // Handlers of a test body are gone by now: detach them first.
+    for (auto& c : server_conns) c->set_handler(nullptr), c->close("test teardown");
+    for (auto& c : clients) c->set_handler(nullptr), c->close("test teardown");
+    listener.reset();
+  }
 
   void start_listener(ConnectionLimits limits) {
     listener = std::make_unique<Listener>(&t.loop, server_key.clone(), limits,
@@ -42,6 +49,7 @@ class NetTest : public ::testing::Test {
     auto c = Connection::connect(&t.loop, "127.0.0.1", listener->port(), client_key,
                                  server_key.public_key(), limits, Logger(&sink, "client"));
     c->set_handler(&handler);
+    clients.push_back(c);
     return c;
   }
 
@@ -87,6 +95,7 @@ class NetTest : public ::testing::Test {
   std::unique_ptr<Listener> listener;
   std::deque<std::unique_ptr<Recorder>> server_handlers;
   std::vector<std::shared_ptr<Connection>> server_conns;
+  std::vector<std::shared_ptr<Connection>> clients;
   std::function<void(Recorder&)> on_server_handler;
 };
 }  // namespace

@@ -38,6 +38,11 @@ class TestLoop {
  public:
   TestLoop() { uv_loop_init(&loop); }
   ~TestLoop() {
+    // Let closes in progress finish (their callbacks free memory), then close leftovers.
+    for (int i = 0; i < 5000 && uv_loop_alive(&loop); ++i) {
+      uv_run(&loop, UV_RUN_NOWAIT);
+      if (uv_loop_alive(&loop)) uv_sleep(1);
+    }
     uv_walk(&loop, [](uv_handle_t* h, void*) {
       if (!uv_is_closing(h)) uv_close(h, nullptr);
     }, nullptr);

@@ -67,6 +67,12 @@ class SessionTest : public ::testing::Test {
     ASSERT_TRUE(ok.ok()) << ok.error().message;
   }
 
+  void TearDown() override {
+    servers.clear();  // a Session closes its connection when destroyed
+    for (auto& c : raw_clients) c->set_handler(nullptr), c->close("test teardown");
+    listener.reset();
+  }
+
   std::shared_ptr<Connection> dial() {
     return Connection::connect(&t.loop, "127.0.0.1", listener->port(), client_key,
                                server_key.public_key(), {}, Logger(&sink, "client"));
@@ -84,6 +90,7 @@ class SessionTest : public ::testing::Test {
     };
     auto c = dial();
     c->set_handler(&rec);
+    raw_clients.push_back(c);
     return c;
   }
   static Bytes plain_init() {
@@ -123,6 +130,7 @@ class SessionTest : public ::testing::Test {
   std::unique_ptr<Listener> listener;
   std::deque<std::unique_ptr<SessionRecorder>> server_handlers;
   std::vector<std::unique_ptr<Session>> servers;
+  std::vector<std::shared_ptr<Connection>> raw_clients;
 };
 }  // namespace
 
