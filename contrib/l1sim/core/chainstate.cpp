@@ -94,9 +94,9 @@ Reject ChainState::check_scripts(const Transaction& tx, const std::vector<Coin>&
     if (!err) continue;
     if (!standard) return invalid(fmt::format("mandatory-script-verify-flag-failed ({})", *err));
     // Bitcoin Core re-runs a failed check with the mandatory flags only, to tell a
-    // policy failure from an invalid transaction.
-    if (auto mandatory = m_verifier(tx, i, spent, false)) {
-      return invalid(fmt::format("mandatory-script-verify-flag-failed ({})", *mandatory));
+    // policy failure from an invalid transaction; both report the first run's error.
+    if (m_verifier(tx, i, spent, false)) {
+      return invalid(fmt::format("mandatory-script-verify-flag-failed ({})", *err));
     }
     return invalid(fmt::format("non-mandatory-script-verify-flag ({})", *err));
   }

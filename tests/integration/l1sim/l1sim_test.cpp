@@ -157,8 +157,8 @@ TEST(L1sim, BadSignatureIsRejectedAndTheGoodOneAccepted) {
   ChainError e = send_error(l1, bad);
   EXPECT_TRUE(e.is_rpc(RpcCode::VerifyRejected)) << e.describe();
   EXPECT_EQ(e.message,
-            "mandatory-script-verify-flag-failed (Script evaluated without error but finished "
-            "with a false/empty top stack element)");
+            "mandatory-script-verify-flag-failed (Signature must be zero for failed "
+            "CHECK(MULTI)SIG operation)");
   EXPECT_TRUE(ok(l1.send_raw_transaction(good.serialize())) == good.txid());
 }
 
