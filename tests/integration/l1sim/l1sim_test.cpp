@@ -9,7 +9,9 @@
 #include <thread>
 
 #include "bitcoin/bech32.h"
+#include "bitcoin/sighash.h"
 #include "bitcoin/tx.h"
+#include "crypto/keys.h"
 #include "chain/follower.h"
 #include "common/hex.h"
 #include "l1sim_process.h"
@@ -366,4 +368,87 @@ TEST(L1sim, FollowerSeesBlocksAndReorgs) {
     EXPECT_EQ(height, 4u);
   }
   uv_loop_close(&loop);
+}
+
+namespace {
+
+// A P2WSH output of `script` funded by the wallet and confirmed; returns its outpoint.
+bitcoin::OutPoint fund_p2wsh(BitcoindL1& l1, const bitcoin::Script& script, Sat amount,
+                             const std::string& miner) {
+  bitcoin::Script spk = bitcoin::p2wsh_for_script(script);
+  std::string address = *bitcoin::encode_segwit_address(bitcoin::Network::Regtest, spk);
+  Txid txid = ok(l1.send_to_address(address, amount));
+  ok(l1.generate_to_address(1, miner));
+  bitcoin::Transaction tx = decode(ok(l1.get_raw_transaction(txid)).raw);
+  for (uint32_t i = 0; i < tx.outputs.size(); ++i) {
+    if (tx.outputs[i].script_pubkey == spk) return {txid, i};
+  }
+  throw std::runtime_error("funding output not found");
+}
+
+// Spends `out` (worth `amount`) through `script`, signed with `key`.
+bitcoin::Transaction spend_p2wsh(const bitcoin::OutPoint& out, Sat amount,
+                                 const bitcoin::Script& script, const crypto::SecretKey& key,
+                                 uint32_t sequence, uint32_t locktime, const bitcoin::Script& to) {
+  bitcoin::Transaction tx;
+  tx.inputs.push_back({out, {}, sequence, {}});
+  tx.outputs.push_back({Sat(amount.value() - 1000), to});
+  tx.locktime = locktime;
+  Hash256 digest = bitcoin::segwit_v0_sighash(tx, 0, script.span(), amount, bitcoin::SIGHASH_ALL);
+  Bytes sig = crypto::sign(key, digest).to_der();
+  sig.push_back(0x01);
+  tx.inputs[0].witness = {sig, script.bytes()};
+  return tx;
+}
+
+}  // namespace
+
+TEST(L1sim, EarlyCsvSpendRejectedThenAccepted) {
+  L1simProcess sim;
+  BitcoindL1 l1 = sim.client();
+  std::string miner = fund_wallet(l1);
+  crypto::SecretKey key = crypto::SecretKey::random();
+  auto pub = key.public_key().serialize();
+  bitcoin::Script script;
+  script.push_int(5).push_opcode(bitcoin::OP_CHECKSEQUENCEVERIFY).push_opcode(bitcoin::OP_DROP);
+  script.push_data(pub).push_opcode(bitcoin::OP_CHECKSIG);
+  bitcoin::OutPoint out = fund_p2wsh(l1, script, Sat(COIN), miner);  // confirmed once
+  bitcoin::Script to = script_of(ok(l1.get_new_address()));
+
+  bitcoin::Transaction early = spend_p2wsh(out, Sat(COIN), script, key, 5, 0, to);
+  EXPECT_EQ(send_error(l1, early).message, "non-BIP68-final");
+  // nSequence 0 satisfies BIP 68 now but not the script's "5 OP_CSV".
+  bitcoin::Transaction short_lock = spend_p2wsh(out, Sat(COIN), script, key, 0, 0, to);
+  ChainError e = send_error(l1, short_lock);
+  EXPECT_TRUE(e.is_rpc(RpcCode::VerifyRejected));
+  EXPECT_EQ(e.message, "mandatory-script-verify-flag-failed (Locktime requirement not satisfied)");
+  ok(l1.generate_to_address(3, miner));
+  EXPECT_EQ(send_error(l1, early).message, "non-BIP68-final");  // one block short
+  ok(l1.generate_to_address(1, miner));
+  EXPECT_EQ(ok(l1.send_raw_transaction(early.serialize())), early.txid());
+}
+
+TEST(L1sim, EarlyCltvSpendRejectedThenAccepted) {
+  L1simProcess sim;
+  BitcoindL1 l1 = sim.client();
+  std::string miner = fund_wallet(l1);
+  uint32_t unlock = ok(l1.get_block_count()) + 5;
+  crypto::SecretKey key = crypto::SecretKey::random();
+  auto pub = key.public_key().serialize();
+  bitcoin::Script script;
+  script.push_int(unlock).push_opcode(bitcoin::OP_CHECKLOCKTIMEVERIFY).push_opcode(bitcoin::OP_DROP);
+  script.push_data(pub).push_opcode(bitcoin::OP_CHECKSIG);
+  bitcoin::OutPoint out = fund_p2wsh(l1, script, Sat(COIN), miner);
+  bitcoin::Script to = script_of(ok(l1.get_new_address()));
+
+  bitcoin::Transaction early = spend_p2wsh(out, Sat(COIN), script, key, 0xfffffffe, unlock, to);
+  EXPECT_EQ(send_error(l1, early).message, "non-final");
+  // nLockTime 0 is final now but below the script's "<unlock> OP_CLTV".
+  bitcoin::Transaction short_lock = spend_p2wsh(out, Sat(COIN), script, key, 0xfffffffe, 0, to);
+  EXPECT_EQ(send_error(l1, short_lock).message,
+            "mandatory-script-verify-flag-failed (Locktime requirement not satisfied)");
+  ok(l1.generate_to_address(3, miner));  // the next block is `unlock`: still non-final
+  EXPECT_EQ(send_error(l1, early).message, "non-final");
+  ok(l1.generate_to_address(1, miner));
+  EXPECT_EQ(ok(l1.send_raw_transaction(early.serialize())), early.txid());
 }
