@@ -1,0 +1,206 @@
+// Mutual close: shutdown (script forms, no new HTLCs, draining), and closing_signed fee
+// negotiation (the opener proposes, each counter-offer strictly between the last two, until
+// both sign the same fee).
+#include <algorithm>
+
+#include "channel/machine.h"
+#include "crypto/hash.h"
+
+namespace fulgur::channel {
+
+namespace {
+// Estimated weight of a two-output closing transaction.
+constexpr uint64_t CLOSING_WEIGHT = 672;
+
+Error fail_conn(std::string why) { return Error{PeerAction::Disconnect, std::move(why)}; }
+}  // namespace
+
+bool is_valid_shutdown_script(ByteSpan s) {
+  // BOLT #2: MUST set scriptpubkey in one of the following forms: P2PKH, P2SH, P2WPKH, P2WSH.
+  if (s.size() == 25 && s[0] == 0x76 && s[1] == 0xa9 && s[2] == 20 && s[23] == 0x88 &&
+      s[24] == 0xac) {
+    return true;
+  }
+  if (s.size() == 23 && s[0] == 0xa9 && s[1] == 20 && s[22] == 0x87) return true;
+  if (s.size() == 22 && s[0] == 0x00 && s[1] == 20) return true;
+  if (s.size() == 34 && s[0] == 0x00 && s[1] == 32) return true;
+  return false;
+}
+
+Result<Outputs> ChannelMachine::shutdown(Bytes scriptpubkey) {
+  if (m_s.phase != Phase::Normal || !reestablished() || m_s.shutdown_sent) {
+    return fail("channel cannot shut down now");
+  }
+  if (!is_valid_shutdown_script(scriptpubkey)) return fail("invalid shutdown scriptpubkey");
+  Outputs out;
+  // BOLT #2: if there are updates pending on the receiving node's commitment transaction:
+  // MUST NOT send a shutdown. Sign them first if we can.
+  if (!m_s.ours.proposed.empty()) {
+    FULGUR_TRY(auto signed_out, commit());
+    out.append(std::move(signed_out));
+    if (!m_s.ours.proposed.empty()) return fail("updates pending: retry after the revocation");
+  }
+  m_s.local_shutdown_script = std::move(scriptpubkey);
+  m_s.shutdown_sent = true;
+  m_s.phase = Phase::Shutdown;
+  persist(out);
+  send(out, msg::Shutdown{m_s.channel_id, m_s.local_shutdown_script});
+  maybe_start_negotiation(out);
+  return out;
+}
+
+Outputs ChannelMachine::on_shutdown(const msg::Shutdown& m) {
+  // BOLT #2: upon reconnection: if it has sent a previous shutdown: MUST retransmit
+  // shutdown. A retransmission changes nothing.
+  if (m_s.shutdown_received && m.scriptpubkey == m_s.remote_shutdown_script) return {};
+  // BOLT #2: if it hasn't received a funding_signed (if it is a funder) or a
+  // funding_created (if it is a fundee): SHOULD fail the connection.
+  if (m_s.phase != Phase::Normal && m_s.phase != Phase::Shutdown) {
+    return reject(fail_conn("unexpected shutdown"));
+  }
+  // BOLT #2: if the scriptpubkey is not in one of the above forms: SHOULD fail the
+  // connection.
+  if (!is_valid_shutdown_script(m.scriptpubkey)) return reject(fail_conn("invalid scriptpubkey"));
+  if (m_s.shutdown_received) return reject(fail_conn("shutdown with a different scriptpubkey"));
+  m_s.remote_shutdown_script = m.scriptpubkey;
+  m_s.shutdown_received = true;
+  m_s.phase = Phase::Shutdown;
+  Outputs out;
+  persist(out);
+  maybe_commit(out);
+  maybe_send_shutdown(out);
+  maybe_start_negotiation(out);
+  return out;
+}
+
+void ChannelMachine::maybe_send_shutdown(Outputs& out) {
+  // BOLT #2: once there are no outstanding updates on the peer, UNLESS it has already sent a
+  // shutdown: MUST reply to a shutdown message with a shutdown.
+  if (!m_s.shutdown_received || m_s.shutdown_sent || m_s.phase != Phase::Shutdown ||
+      !reestablished() || !m_s.ours.proposed.empty()) {
+    return;
+  }
+  Bytes script = m_config.shutdown_script;
+  if (!is_valid_shutdown_script(script)) {
+    // Default: P2WPKH to our payment basepoint.
+    auto key = local_basepoints().payment_basepoint.serialize();
+    Hash160 h = crypto::hash160(key);
+    script = Bytes{0x00, 20};
+    append(script, h.span());
+  }
+  m_s.local_shutdown_script = script;
+  m_s.shutdown_sent = true;
+  persist(out);
+  send(out, msg::Shutdown{m_s.channel_id, script});
+}
+
+Sat ChannelMachine::max_closing_fee() const {
+  // BOLT #2: MUST set fee_satoshis less than or equal to the base fee of the final
+  // commitment transaction, as calculated in BOLT #3.
+  return fee_for_weight(m_s.local_commit.spec.feerate, commitment_base_weight(m_s.type));
+}
+
+ClosingContext ChannelMachine::closing_context(Sat fee) const {
+  const CommitSpec& spec = m_s.local_commit.spec;
+  ClosingContext c;
+  c.funding_txid = m_s.funding_txid;
+  c.funding_output_index = m_s.funding_output_index;
+  c.funding_amount = m_s.funding_amount;
+  c.to_opener = m_s.is_opener ? spec.to_us : spec.to_them;
+  c.to_other = m_s.is_opener ? spec.to_them : spec.to_us;
+  c.opener_scriptpubkey = m_s.is_opener ? m_s.local_shutdown_script : m_s.remote_shutdown_script;
+  c.other_scriptpubkey = m_s.is_opener ? m_s.remote_shutdown_script : m_s.local_shutdown_script;
+  c.fee = fee;
+  return c;
+}
+
+msg::ClosingSigned ChannelMachine::sign_closing(Sat fee) const {
+  Hash256 h = m_builder->closing_sighash(closing_context(fee));
+  return msg::ClosingSigned{m_s.channel_id, fee,
+                            msg::Sig(crypto::sign(m_secrets.funding_secret, h).to_compact())};
+}
+
+void ChannelMachine::maybe_start_negotiation(Outputs& out) {
+  if (!reestablished()) return;
+  if (m_s.phase == Phase::Shutdown) {
+    // BOLT #2: once all HTLCs are resolved, the final channel close negotiation begins.
+    bool quiet = m_s.shutdown_sent && m_s.shutdown_received && !m_s.waiting &&
+                 m_s.ours.empty() && m_s.theirs.empty() && m_s.local_commit.spec.htlcs.empty() &&
+                 m_s.remote_commit.spec.htlcs.empty();
+    if (!quiet) return;
+    m_s.phase = Phase::Negotiating;
+    persist(out);
+  }
+  // BOLT #2: The funding node: after shutdown has been received, AND no HTLCs remain in
+  // either commitment transaction: SHOULD send a closing_signed message.
+  if (m_s.phase != Phase::Negotiating || !m_s.is_opener || m_s.closing_fee_sent) return;
+  Sat fee = std::min(fee_for_weight(m_config.closing_feerate, CLOSING_WEIGHT), max_closing_fee());
+  m_s.closing_fee_sent = fee;
+  send(out, sign_closing(fee));
+}
+
+void ChannelMachine::finish_mutual_close(Outputs& out, Sat fee) {
+  m_s.phase = Phase::Closed;
+  m_s.closing_fee_sent = fee;
+  persist(out);
+  BroadcastTx tx;
+  tx.kind = TxKind::MutualClose;
+  tx.spec = m_s.local_commit.spec;
+  tx.fee = fee;
+  out.actions.push_back(std::move(tx));
+  out.actions.push_back(Event{event::MutualClosed{}});
+}
+
+Outputs ChannelMachine::on_closing_signed(const msg::ClosingSigned& m) {
+  if (m_s.phase != Phase::Negotiating) return reject(fail_conn("unexpected closing_signed"));
+  // BOLT #2: if the signature is not valid for either variant of close transaction: MUST
+  // fail the connection.
+  Hash256 h = m_builder->closing_sighash(closing_context(m.fee_satoshis));
+  auto key = crypto::PublicKey::parse(m_s.remote_keys.funding_pubkey.span());
+  auto sig = crypto::Signature::from_compact(m.signature.span());
+  if (!key || !sig || !crypto::verify(*key, h, *sig)) {
+    return reject(fail_conn("invalid closing_signed signature"));
+  }
+  Outputs out;
+  // BOLT #2: if fee_satoshis is equal to its previously sent fee_satoshis: SHOULD sign and
+  // broadcast the final closing transaction.
+  if (m_s.closing_fee_sent && *m_s.closing_fee_sent == m.fee_satoshis) {
+    finish_mutual_close(out, m.fee_satoshis);
+    return out;
+  }
+  // BOLT #2: otherwise, if fee_satoshis is greater than the base fee of the final commitment
+  // transaction: MUST fail the connection.
+  if (m.fee_satoshis > max_closing_fee()) return reject(fail_conn("closing fee too high"));
+  // BOLT #2: if fee_satoshis is not strictly between its last-sent fee_satoshis and its
+  // previously-received fee_satoshis, UNLESS it has since reconnected: SHOULD fail the
+  // connection.
+  if (m_s.closing_fee_sent && m_s.closing_fee_received) {
+    Sat lo = std::min(*m_s.closing_fee_sent, *m_s.closing_fee_received);
+    Sat hi = std::max(*m_s.closing_fee_sent, *m_s.closing_fee_received);
+    if (!(m.fee_satoshis > lo && m.fee_satoshis < hi)) {
+      return reject(fail_conn("closing fee not strictly between the last two"));
+    }
+  }
+  m_s.closing_fee_received = m.fee_satoshis;
+  Sat ideal = std::min(fee_for_weight(m_config.closing_feerate, CLOSING_WEIGHT), max_closing_fee());
+  Sat mine = m_s.closing_fee_sent.value_or(ideal);
+  // The non-opener does not pay: any fee up to the maximum suits it. The opener meets the
+  // peer halfway until the two are adjacent.
+  Sat next = m_s.is_opener ? Sat((mine.value() + m.fee_satoshis.value()) / 2) : m.fee_satoshis;
+  bool agree = !m_s.is_opener || m.fee_satoshis <= mine || next == mine ||
+               next == m.fee_satoshis;
+  if (agree) {
+    // BOLT #2: if the receiver agrees with the fee: SHOULD reply with a closing_signed with
+    // the same fee_satoshis value.
+    send(out, sign_closing(m.fee_satoshis));
+    finish_mutual_close(out, m.fee_satoshis);
+    return out;
+  }
+  // BOLT #2: otherwise: MUST propose a value "strictly between" the received fee_satoshis
+  // and its previously-sent fee_satoshis.
+  m_s.closing_fee_sent = next;
+  send(out, sign_closing(next));
+  return out;
+}
+
+}  // namespace fulgur::channel
