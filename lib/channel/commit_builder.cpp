@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "channel/htlc_tx.h"
+#include "channel/sign.h"
 #include "crypto/hash.h"
 
 namespace fulgur::channel {
@@ -109,6 +111,58 @@ Hash256 DigestCommitmentBuilder::closing_sighash(const ClosingContext& ctx) cons
   put(data, ctx.other_scriptpubkey);
   put_u64(data, ctx.fee.value());
   return crypto::sha256(data);
+}
+
+namespace {
+Result<PublicKey> key(const std::array<uint8_t, 33>& bytes) {
+  auto k = PublicKey::parse(bytes);
+  if (!k) return fail("invalid key in commitment context");
+  return k;
+}
+}  // namespace
+
+Result<BuiltCommitment> Bolt3CommitmentBuilder::build(const CommitmentContext& ctx) const {
+  FULGUR_TRY(auto holder_funding, key(ctx.holder_funding_pubkey));
+  FULGUR_TRY(auto counter_funding, key(ctx.countersigner_funding_pubkey));
+  FULGUR_TRY(auto point, key(ctx.per_commitment_point));
+  FULGUR_TRY(auto revocation, key(ctx.revocation_pubkey));
+  FULGUR_TRY(auto delayed, key(ctx.holder_delayed_pubkey));
+  FULGUR_TRY(auto holder_htlc, key(ctx.holder_htlc_pubkey));
+  FULGUR_TRY(auto counter_htlc, key(ctx.countersigner_htlc_pubkey));
+  FULGUR_TRY(auto counter_payment, key(ctx.countersigner_payment_pubkey));
+  CommitmentKeys keys{point, revocation, delayed, holder_htlc, counter_htlc, counter_payment};
+  std::vector<Htlc> htlcs;
+  for (const auto& h : ctx.htlcs) {
+    htlcs.push_back(Htlc{h.offered_by_holder ? HtlcDirection::Offered : HtlcDirection::Received,
+                         h.amount, h.payment_hash, h.cltv_expiry});
+  }
+  CommitmentSpec spec{ctx.type,          bitcoin::OutPoint{ctx.funding_txid, ctx.funding_output_index},
+                      ctx.funding_amount, holder_funding,
+                      counter_funding,    ctx.holder_is_opener,
+                      ctx.commitment_number, ctx.obscuring_factor,
+                      ctx.to_self_delay,  ctx.dust_limit,
+                      ctx.feerate,        ctx.to_holder,
+                      ctx.to_countersigner, std::move(htlcs)};
+  FULGUR_TRY(auto commitment, build_commitment_tx(spec, keys));
+  FULGUR_TRY(auto htlc_txs, build_htlc_txs(spec, commitment, keys));
+  BuiltCommitment built;
+  built.sighash = input_sighash(commitment.tx, 0, commitment.funding_witness_script,
+                                ctx.funding_amount, SIGHASH_ALL);
+  for (const auto& h : htlc_txs) {
+    built.htlc_sighashes.push_back(input_sighash(h.tx, 0, h.htlc_witness_script, h.input_amount,
+                                                 remote_htlc_sighash_type(ctx.type)));
+  }
+  built.tx = commitment.tx.serialize();
+  return built;
+}
+
+Hash256 Bolt3CommitmentBuilder::closing_sighash(const ClosingContext& ctx) const {
+  return DigestCommitmentBuilder().closing_sighash(ctx);
+}
+
+const CommitmentBuilder& bolt3_commitment_builder() {
+  static const Bolt3CommitmentBuilder builder;
+  return builder;
 }
 
 const CommitmentBuilder& default_commitment_builder() {

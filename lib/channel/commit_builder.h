@@ -93,6 +93,16 @@ class DigestCommitmentBuilder final : public CommitmentBuilder {
   Hash256 closing_sighash(const ClosingContext& ctx) const override;
 };
 
+// The real BOLT 3 builder: channel/commitment.h's commitment and HTLC transactions, BIP 143
+// digests (SIGHASH_ALL for the commitment, the HTLC sighash type of the channel type for
+// the HTLC transactions). Closing digests still come from the stand-in (TODO(spec)).
+class Bolt3CommitmentBuilder final : public CommitmentBuilder {
+ public:
+  Result<BuiltCommitment> build(const CommitmentContext& ctx) const override;
+  Hash256 closing_sighash(const ClosingContext& ctx) const override;
+};
+
 const CommitmentBuilder& default_commitment_builder();
+const CommitmentBuilder& bolt3_commitment_builder();
 
 }  // namespace fulgur::channel
