@@ -59,7 +59,8 @@ struct Fixture {
 TEST(DaemonStatus, StatusNamesTheDaemonAndItsProcess) {
   Fixture f;
   auto client = f.conn->bootstrap<schema::Daemon>();
-  auto status = client.statusRequest().send().wait(f.loop.wait_scope()).getStatus();
+  auto response = client.statusRequest().send().wait(f.loop.wait_scope());
+  auto status = response.getStatus();  // a reader into `response`, which must outlive it
   EXPECT_EQ(std::string(status.getName()), "testd");
   EXPECT_EQ(std::string(status.getVersion()), FULGUR_VERSION);
   EXPECT_EQ(status.getPid(), static_cast<uint32_t>(::getpid()));
