@@ -65,6 +65,7 @@ template <typename Iface>
 class DaemonServer : public Iface::Server {
  public:
   explicit DaemonServer(DaemonState& state) : m_state(state) {}
+  virtual ~DaemonServer() = default;  // deleted through kj::Own of this type
 
   kj::Promise<void> status(typename Iface::Server::StatusContext context) override {
     m_state.fill(context.getResults().initStatus());
