@@ -1,10 +1,14 @@
 // Versioned binary record of a channel's state; see channel_state.h. Layout: u16 version,
 // then the fields in declaration order (big-endian integers, u32-length-prefixed byte
 // strings and lists), then a u32-length extension blob that later versions fill with TLVs
-// and this version skips. Every length is checked against the bytes left.
+// and this version skips. Update messages are stored as their lib/wire encoding. Every
+// length is checked against the bytes left. (Version 1, before lib/wire's messages and the
+// upfront/closing fields, was never deployed and is refused.)
 #include "channel/channel_state.h"
 
 #include <type_traits>
+
+#include "wire/messages.h"
 
 namespace fulgur::channel {
 
@@ -153,69 +157,27 @@ CommitSpec get_spec(In& in) {
   return s;
 }
 
+// An update is kept as its wire encoding (lib/wire's codec): TLV extensions included, so a
+// retransmission is the exact message first sent.
 void put_update(Out& o, const Update& u) {
-  o.u8(static_cast<uint8_t>(u.index()));
-  std::visit(
-      [&](const auto& m) {
-        using T = std::decay_t<decltype(m)>;
-        o.fixed(m.channel_id);
-        if constexpr (std::is_same_v<T, msg::UpdateAddHtlc>) {
-          o.u64(m.id);
-          o.u64(m.amount_msat.value());
-          o.fixed(m.payment_hash);
-          o.u32(m.cltv_expiry);
-          o.bytes(m.onion_routing_packet);
-        } else if constexpr (std::is_same_v<T, msg::UpdateFulfillHtlc>) {
-          o.u64(m.id);
-          o.fixed(m.payment_preimage);
-        } else if constexpr (std::is_same_v<T, msg::UpdateFailHtlc>) {
-          o.u64(m.id);
-          o.bytes(m.reason);
-        } else if constexpr (std::is_same_v<T, msg::UpdateFailMalformedHtlc>) {
-          o.u64(m.id);
-          o.fixed(m.sha256_of_onion);
-          o.u16(m.failure_code);
+  o.bytes(std::visit([](const auto& m) { return wire::encode_message(m); }, u));
+}
+std::optional<Update> get_update(In& in) {
+  Bytes encoded = in.bytes();
+  if (!in.ok()) return std::nullopt;
+  auto m = wire::decode_message(encoded);
+  if (!m) return std::nullopt;
+  return std::visit(
+      [](auto& x) -> std::optional<Update> {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_constructible_v<Update, T>) {
+          return Update{std::move(x)};
         } else {
-          o.u32(m.feerate_per_kw.value());
+          return std::nullopt;
         }
       },
-      u);
+      *m);
 }
-Update get_update(In& in) {
-  uint8_t kind = in.u8();
-  ChannelId cid = in.fixed<ChannelId>();
-  switch (kind) {
-    case 0: {
-      msg::UpdateAddHtlc m{cid, in.u64(), Msat(in.u64()), {}, 0, {}};
-      m.payment_hash = in.fixed<PaymentHash>();
-      m.cltv_expiry = in.u32();
-      m.onion_routing_packet = in.bytes();
-      return m;
-    }
-    case 1: {
-      msg::UpdateFulfillHtlc m{cid, in.u64(), {}};
-      m.payment_preimage = in.fixed<Preimage>();
-      return m;
-    }
-    case 2: {
-      msg::UpdateFailHtlc m{cid, in.u64(), {}};
-      m.reason = in.bytes();
-      return m;
-    }
-    case 3: {
-      msg::UpdateFailMalformedHtlc m{cid, in.u64(), {}, 0};
-      m.sha256_of_onion = in.fixed<Hash256>();
-      m.failure_code = in.u16();
-      return m;
-    }
-    case 4:
-      return msg::UpdateFee{cid, FeeratePerKw(in.u32())};
-    default:
-      in.u8();  // poison: kinds are 0..4
-      return msg::UpdateFee{};
-  }
-}
-bool valid_update_kind(uint8_t k) { return k <= 4; }
 
 void put_updates(Out& o, const std::vector<Update>& v) {
   o.u32(static_cast<uint32_t>(v.size()));
@@ -223,11 +185,14 @@ void put_updates(Out& o, const std::vector<Update>& v) {
 }
 std::vector<Update> get_updates(In& in, bool& bad_kind) {
   std::vector<Update> v;
-  uint32_t n = in.count(33);
+  uint32_t n = in.count(4);
   for (uint32_t i = 0; i < n && in.ok(); ++i) {
-    In peek = in;
-    if (!valid_update_kind(peek.u8())) bad_kind = true;
-    v.push_back(get_update(in));
+    auto u = get_update(in);
+    if (!u) {
+      bad_kind = true;
+      break;
+    }
+    v.push_back(std::move(*u));
   }
   return v;
 }
@@ -254,7 +219,7 @@ RemoteCommit get_remote_commit(In& in) {
   RemoteCommit c;
   c.number = in.u64();
   c.spec = get_spec(in);
-  c.per_commitment_point = in.fixed<msg::Point>();
+  c.per_commitment_point = in.fixed<wire::Point>();
   return c;
 }
 
@@ -323,7 +288,7 @@ Status get_header(In& in, ChannelState& s) {
   for (auto* p : {&s.remote_keys.funding_pubkey, &s.remote_keys.revocation_basepoint,
                   &s.remote_keys.payment_basepoint, &s.remote_keys.delayed_payment_basepoint,
                   &s.remote_keys.htlc_basepoint}) {
-    *p = in.fixed<msg::Point>();
+    *p = in.fixed<wire::Point>();
   }
   s.channel_ready_sent = in.flag();
   s.channel_ready_received = in.flag();
@@ -353,13 +318,17 @@ Bytes serialize(const ChannelState& s) {
   o.u64(s.next_htlc_id_ours);
   o.u64(s.next_htlc_id_theirs);
   o.bytes(s.remote_secrets);
+  o.bytes(s.local_upfront_shutdown_script);
+  o.bytes(s.remote_upfront_shutdown_script);
   o.bytes(s.local_shutdown_script);
   o.bytes(s.remote_shutdown_script);
   o.u8(s.shutdown_sent ? 1 : 0);
   o.u8(s.shutdown_received ? 1 : 0);
   put_opt_sat(o, s.closing_fee_sent);
   put_opt_sat(o, s.closing_fee_received);
-  o.bytes({});  // extension TLVs (none in version 1)
+  o.u8(s.remote_closing_signature ? 1 : 0);
+  if (s.remote_closing_signature) o.fixed(*s.remote_closing_signature);
+  o.bytes({});  // extension TLVs (none in version 2)
   return o.take();
 }
 
@@ -373,10 +342,10 @@ Result<ChannelState> deserialize_channel_state(ByteSpan record) {
   FULGUR_TRY_STATUS(get_header(in, s));
   s.local_commit.number = in.u64();
   s.local_commit.spec = get_spec(in);
-  s.local_commit.remote_signature = in.fixed<msg::Sig>();
+  s.local_commit.remote_signature = in.fixed<wire::Signature>();
   uint32_t nsigs = in.count(64);
   for (uint32_t i = 0; i < nsigs && in.ok(); ++i) {
-    s.local_commit.remote_htlc_signatures.push_back(in.fixed<msg::Sig>());
+    s.local_commit.remote_htlc_signatures.push_back(in.fixed<wire::Signature>());
   }
   s.remote_commit = get_remote_commit(in);
   if (in.flag()) {
@@ -385,19 +354,22 @@ Result<ChannelState> deserialize_channel_state(ByteSpan record) {
     w.sent_after_local_number = in.u64();
     s.waiting = w;
   }
-  s.remote_next_point = in.fixed<msg::Point>();
+  s.remote_next_point = in.fixed<wire::Point>();
   bool bad_kind = false;
   s.ours = get_log(in, bad_kind);
   s.theirs = get_log(in, bad_kind);
   s.next_htlc_id_ours = in.u64();
   s.next_htlc_id_theirs = in.u64();
   s.remote_secrets = in.bytes();
+  s.local_upfront_shutdown_script = in.bytes();
+  s.remote_upfront_shutdown_script = in.bytes();
   s.local_shutdown_script = in.bytes();
   s.remote_shutdown_script = in.bytes();
   s.shutdown_sent = in.flag();
   s.shutdown_received = in.flag();
   s.closing_fee_sent = get_opt_sat(in);
   s.closing_fee_received = get_opt_sat(in);
+  if (in.flag()) s.remote_closing_signature = in.fixed<wire::Signature>();
   (void)in.bytes();  // extensions
   if (!in.ok() || bad_kind) return fail("channel record: truncated or malformed");
   if (!in.done()) return fail("channel record: trailing bytes");

@@ -10,7 +10,6 @@
 
 #include "channel/commit_builder.h"
 #include "channel/commit_spec.h"
-#include "channel/messages.h"
 #include "common/bytes.h"
 #include "common/result.h"
 
@@ -43,20 +42,22 @@ struct SideParams {
 };
 
 struct RemoteKeys {
-  msg::Point funding_pubkey;
-  msg::Point revocation_basepoint;
-  msg::Point payment_basepoint;
-  msg::Point delayed_payment_basepoint;
-  msg::Point htlc_basepoint;
+  wire::Point funding_pubkey;
+  wire::Point revocation_basepoint;
+  wire::Point payment_basepoint;
+  wire::Point delayed_payment_basepoint;
+  wire::Point htlc_basepoint;
   friend bool operator==(const RemoteKeys&, const RemoteKeys&) = default;
 };
 
-// Our current commitment, and the peer's signatures for it.
+// Our current commitment, and the peer's signatures for it: the funding signature and one
+// HTLC signature per untrimmed HTLC output in output order (what our HTLC-success and
+// HTLC-timeout transactions need on chain).
 struct LocalCommit {
   uint64_t number = 0;
   CommitSpec spec;
-  msg::Sig remote_signature;
-  std::vector<msg::Sig> remote_htlc_signatures;
+  wire::Signature remote_signature;
+  std::vector<wire::Signature> remote_htlc_signatures;
   friend bool operator==(const LocalCommit&, const LocalCommit&) = default;
 };
 
@@ -64,7 +65,7 @@ struct LocalCommit {
 struct RemoteCommit {
   uint64_t number = 0;
   CommitSpec spec;
-  msg::Point per_commitment_point;
+  wire::Point per_commitment_point;
   friend bool operator==(const RemoteCommit&, const RemoteCommit&) = default;
 };
 
@@ -77,7 +78,7 @@ struct WaitingForRevocation {
 };
 
 struct ChannelState {
-  static constexpr uint16_t VERSION = 1;
+  static constexpr uint16_t VERSION = 2;
 
   uint64_t key_index = 0;
   bool is_opener = false;
@@ -103,7 +104,7 @@ struct ChannelState {
   LocalCommit local_commit;
   RemoteCommit remote_commit;
   std::optional<WaitingForRevocation> waiting;
-  msg::Point remote_next_point;  // the peer's point for remote_commit.number + 1 (or zero)
+  wire::Point remote_next_point;  // the peer's point for remote_commit.number + 1 (or zero)
 
   UpdateLog ours;
   UpdateLog theirs;
@@ -111,12 +112,17 @@ struct ChannelState {
   uint64_t next_htlc_id_theirs = 0;
   Bytes remote_secrets;  // ShachainStore::to_bytes(): the peer's revealed secrets
 
+  // upfront_shutdown_script of open_channel / accept_channel (empty: none committed to).
+  Bytes local_upfront_shutdown_script;
+  Bytes remote_upfront_shutdown_script;
   Bytes local_shutdown_script;
   Bytes remote_shutdown_script;
   bool shutdown_sent = false;
   bool shutdown_received = false;
   std::optional<Sat> closing_fee_sent;
   std::optional<Sat> closing_fee_received;
+  // The peer's signature of the closing transaction at closing_fee_sent, once both agree.
+  std::optional<wire::Signature> remote_closing_signature;
 
   friend bool operator==(const ChannelState&, const ChannelState&) = default;
 };

@@ -53,7 +53,8 @@ Status apply_add(CommitSpec& spec, const msg::UpdateAddHtlc& add, bool by_us) {
   auto left = payer.checked_sub(add.amount_msat);
   if (!left) return fail("HTLC amount exceeds the sender's balance", PeerAction::FailChannel);
   payer = *left;
-  spec.htlcs.push_back(SpecHtlc{by_us, add.id, add.amount_msat, add.payment_hash, add.cltv_expiry});
+  spec.htlcs.push_back(
+      SpecHtlc{by_us, add.id, add.amount_msat, add.payment_hash, add.cltv_expiry.value()});
   return {};
 }
 

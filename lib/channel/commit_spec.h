@@ -9,11 +9,14 @@
 #include <variant>
 #include <vector>
 
-#include "channel/messages.h"
 #include "common/result.h"
 #include "common/units.h"
+#include "wire/messages.h"
 
 namespace fulgur::channel {
+
+// The machine consumes and produces lib/wire's message structs (BOLT 1/2 names).
+namespace msg = wire::msg;
 
 // An HTLC as committed: who offered it and its terms.
 struct SpecHtlc {
@@ -40,7 +43,8 @@ struct CommitSpec {
   friend bool operator==(const CommitSpec&, const CommitSpec&) = default;
 };
 
-// One update message, as kept in the logs below (the exact message, for retransmission).
+// One update message, as kept in the logs below (the exact message with its TLV extension,
+// for retransmission).
 using Update = std::variant<msg::UpdateAddHtlc, msg::UpdateFulfillHtlc, msg::UpdateFailHtlc,
                             msg::UpdateFailMalformedHtlc, msg::UpdateFee>;
 

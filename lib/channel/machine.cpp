@@ -14,18 +14,26 @@ void Outputs::append(Outputs&& other) {
   if (other.rejected && !rejected) rejected = std::move(other.rejected);
 }
 
-namespace msg {
-const char* name_of(const Message& m) {
-  static constexpr const char* NAMES[] = {
-      "open_channel",        "accept_channel",  "funding_created",
-      "funding_signed",      "channel_ready",   "update_add_htlc",
-      "update_fulfill_htlc", "update_fail_htlc", "update_fail_malformed_htlc",
-      "commitment_signed",   "revoke_and_ack",  "update_fee",
-      "shutdown",            "closing_signed",  "channel_reestablish",
-      "error",               "warning"};
-  return NAMES[m.index()];
+std::optional<ChannelId> channel_id_of(const wire::Message& message) {
+  return std::visit(
+      [](const auto& m) -> std::optional<ChannelId> {
+        if constexpr (requires { m.channel_id; }) {
+          return ChannelId(m.channel_id);
+        } else if constexpr (requires { m.temporary_channel_id; }) {
+          return ChannelId(m.temporary_channel_id);
+        } else {
+          return std::nullopt;
+        }
+      },
+      message);
 }
-}  // namespace msg
+
+namespace {
+std::string name_of(const wire::Message& m) {
+  return std::string(wire::message_name(wire::message_type(m)));
+}
+Bytes text(std::string_view s) { return Bytes(s.begin(), s.end()); }
+}  // namespace
 
 ChannelMachine::ChannelMachine(const ChannelConfig& config, const crypto::Secret32& node_seed,
                                uint64_t key_index, const CommitmentBuilder& builder)
@@ -67,12 +75,12 @@ Basepoints ChannelMachine::local_basepoints() const {
 }
 
 namespace {
-Result<crypto::PublicKey> parse_point(const msg::Point& p) {
+Result<crypto::PublicKey> parse_point(const wire::Point& p) {
   auto key = crypto::PublicKey::parse(p.span());
   if (!key) return fail("invalid point", PeerAction::FailChannel);
   return key;
 }
-msg::Point to_point(const crypto::PublicKey& k) { return msg::Point(k.serialize()); }
+wire::Point to_point(const crypto::PublicKey& k) { return wire::Point(k.serialize()); }
 }  // namespace
 
 Result<Basepoints> ChannelMachine::remote_basepoints() const {
@@ -131,19 +139,20 @@ Result<msg::CommitmentSigned> ChannelMachine::sign_remote(const RemoteCommit& co
   FULGUR_TRY(auto built, m_builder->build(ctx));
   msg::CommitmentSigned out;
   out.channel_id = m_s.channel_id;
-  out.signature = msg::Sig(crypto::sign(m_secrets.funding_secret, built.sighash).to_compact());
+  out.signature = wire::to_wire_signature(crypto::sign(m_secrets.funding_secret, built.sighash));
   if (!built.htlc_sighashes.empty()) {
     FULGUR_TRY(auto htlc_key, derive_privkey(m_secrets.basepoint_secrets.htlc_basepoint_secret,
                                              point));
     for (const auto& h : built.htlc_sighashes) {
-      out.htlc_signatures.emplace_back(crypto::sign(htlc_key, h).to_compact());
+      out.htlc_signature.push_back(wire::to_wire_signature(crypto::sign(htlc_key, h)));
     }
   }
   return out;
 }
 
-Status ChannelMachine::verify_local(uint64_t number, const CommitSpec& spec, const msg::Sig& sig,
-                                    const std::vector<msg::Sig>& htlc_sigs) const {
+Status ChannelMachine::verify_local(uint64_t number, const CommitSpec& spec,
+                                    const wire::Signature& sig,
+                                    const std::vector<wire::Signature>& htlc_sigs) const {
   auto point = local_point(number);
   FULGUR_TRY(auto ctx, context(true, number, spec, point));
   FULGUR_TRY(auto built, m_builder->build(ctx));
@@ -171,7 +180,7 @@ msg::RevokeAndAck ChannelMachine::revocation_for(uint64_t revoked_number) const 
   msg::RevokeAndAck r;
   r.channel_id = m_s.channel_id;
   auto secret = local_secret(revoked_number);
-  r.per_commitment_secret = *msg::PerCommitmentSecret::from_span(secret.expose());
+  r.per_commitment_secret = *wire::PerCommitmentSecret::from_span(secret.expose());
   r.next_per_commitment_point = to_point(local_point(revoked_number + 2));
   return r;
 }
@@ -189,10 +198,10 @@ Outputs ChannelMachine::reject(Error error) {
     case PeerAction::Ignore:
       break;
     case PeerAction::Warn:
-      send(out, msg::Warning{m_s.channel_id, Bytes(error.message.begin(), error.message.end())});
+      send(out, msg::Warning{m_s.channel_id, text(error.message), {}});
       break;
     case PeerAction::Disconnect:
-      send(out, msg::Warning{m_s.channel_id, Bytes(error.message.begin(), error.message.end())});
+      send(out, msg::Warning{m_s.channel_id, text(error.message), {}});
       out.actions.push_back(Disconnect{});
       break;
     case PeerAction::FailChannel:
@@ -208,7 +217,7 @@ void ChannelMachine::fail_channel(Outputs& out, const std::string& reason) {
                 m_s.phase != Phase::AwaitingFundingCreated &&
                 m_s.phase != Phase::AwaitingFundingSigned;
   ChannelId id = funded ? m_s.channel_id : m_s.temporary_channel_id;
-  send(out, msg::Error{id, Bytes(reason.begin(), reason.end())});
+  send(out, msg::Error{id, text(reason), {}});
   out.actions.push_back(Event{event::ChannelFailed{reason}});
   if (m_s.phase == Phase::ForceClosed || m_s.phase == Phase::Closed) return;
   if (!funded) {
@@ -243,7 +252,12 @@ Outputs ChannelMachine::force_close(const std::string& reason) {
 
 // ---- dispatch ----
 
-Outputs ChannelMachine::handle(const msg::Message& message) {
+Outputs ChannelMachine::handle(const wire::Message& message) {
+  if (!channel_id_of(message)) {
+    Outputs out;
+    out.rejected = Error{PeerAction::Ignore, name_of(message) + " is not a channel message"};
+    return out;
+  }
   if (m_s.phase == Phase::Closed || m_s.phase == Phase::ForceClosed ||
       m_s.phase == Phase::Aborted) {
     // The peer may not have seen the close yet: its retransmissions are harmless.
@@ -260,7 +274,7 @@ Outputs ChannelMachine::handle(const msg::Message& message) {
       !std::holds_alternative<msg::Warning>(message)) {
     // BOLT #2: MUST wait to receive the other node's channel_reestablish message before
     // sending any other messages for that channel.
-    return reject(fail(std::string(msg::name_of(message)) + " before channel_reestablish",
+    return reject(fail(name_of(message) + " before channel_reestablish",
                        PeerAction::Disconnect));
   }
   return std::visit(
@@ -306,8 +320,17 @@ Outputs ChannelMachine::handle(const msg::Message& message) {
             hand_out_commitment(out);
           }
           return out;
+        } else if constexpr (std::is_same_v<T, msg::Warning>) {
+          return Outputs{};  // logged by the caller
+        } else if constexpr (std::is_same_v<T, msg::AnnouncementSignatures>) {
+          // BOLT 7 announcement is the caller's (gossip), not the state machine's.
+          Outputs out;
+          out.rejected = Error{PeerAction::Ignore, "announcement_signatures is gossip"};
+          return out;
         } else {
-          return Outputs{};  // warning: logged by the caller
+          // Dual funding, interactive tx, splicing, quiescence, simple close: not negotiated
+          // (we never offer those features), so the peer should not send them.
+          return reject(fail("unsupported message " + name_of(message), PeerAction::Warn));
         }
       },
       message);
@@ -321,14 +344,15 @@ bool ChannelMachine::can_update() const {
 
 Result<Outputs> ChannelMachine::propose(Update u) {
   Outputs out;
-  msg::Message m = std::visit([](const auto& x) -> msg::Message { return x; }, u);
+  wire::Message m = std::visit([](const auto& x) -> wire::Message { return x; }, u);
   m_s.ours.proposed.push_back(std::move(u));
   send(out, std::move(m));
   return out;
 }
 
 Result<Outputs> ChannelMachine::add_htlc(Msat amount, const PaymentHash& payment_hash,
-                                         uint32_t cltv_expiry, Bytes onion, uint64_t* id_out) {
+                                         BlockHeight cltv_expiry, const wire::OnionPacket& onion,
+                                         uint64_t* id_out) {
   // BOLT #2: MUST NOT send an update_add_htlc after a shutdown.
   if (m_s.phase != Phase::Normal || !reestablished() || m_s.shutdown_sent ||
       m_s.shutdown_received) {
@@ -341,11 +365,11 @@ Result<Outputs> ChannelMachine::add_htlc(Msat amount, const PaymentHash& payment
   }
   // BOLT #2: MUST set cltv_expiry less than 500000000. MUST set the four most significant
   // bytes of amount_msat to 0.
-  if (cltv_expiry >= 500000000 || (amount.value() >> 32) != 0) {
+  if (cltv_expiry.value() >= 500000000 || (amount.value() >> 32) != 0) {
     return fail("cltv_expiry or amount out of range");
   }
   msg::UpdateAddHtlc add{m_s.channel_id, m_s.next_htlc_id_ours, amount, payment_hash,
-                         cltv_expiry, std::move(onion)};
+                         cltv_expiry, onion, {}};
   auto proposed = m_s.ours.proposed;
   proposed.push_back(add);
   FULGUR_TRY(auto next, reduce(latest_remote_spec(), proposed, m_s.theirs.acked));
@@ -362,13 +386,13 @@ Result<Outputs> ChannelMachine::fulfill_htlc(uint64_t id, const Preimage& preima
   if (crypto::sha256(preimage.span()).array() != h->payment_hash.array()) {
     return fail("preimage does not match the payment hash");
   }
-  return propose(msg::UpdateFulfillHtlc{m_s.channel_id, id, preimage});
+  return propose(msg::UpdateFulfillHtlc{m_s.channel_id, id, preimage, {}});
 }
 
 Result<Outputs> ChannelMachine::fail_htlc(uint64_t id, Bytes reason) {
   if (!can_update()) return fail("channel cannot update now");
   FULGUR_TRY_STATUS(check_removable_by_us(id));
-  return propose(msg::UpdateFailHtlc{m_s.channel_id, id, std::move(reason)});
+  return propose(msg::UpdateFailHtlc{m_s.channel_id, id, std::move(reason), {}});
 }
 
 Result<Outputs> ChannelMachine::fail_malformed_htlc(uint64_t id, const Hash256& sha256_of_onion,
@@ -377,7 +401,8 @@ Result<Outputs> ChannelMachine::fail_malformed_htlc(uint64_t id, const Hash256& 
   // BOLT #4: BADONION (0x8000) must be set in a malformed failure.
   if ((failure_code & 0x8000) == 0) return fail("failure_code lacks the BADONION bit");
   FULGUR_TRY_STATUS(check_removable_by_us(id));
-  return propose(msg::UpdateFailMalformedHtlc{m_s.channel_id, id, sha256_of_onion, failure_code});
+  return propose(
+      msg::UpdateFailMalformedHtlc{m_s.channel_id, id, sha256_of_onion, failure_code, {}});
 }
 
 Result<Outputs> ChannelMachine::update_fee(FeeratePerKw feerate) {
@@ -388,10 +413,10 @@ Result<Outputs> ChannelMachine::update_fee(FeeratePerKw feerate) {
     return fail("feerate outside our own limits");
   }
   auto proposed = m_s.ours.proposed;
-  proposed.push_back(msg::UpdateFee{m_s.channel_id, feerate});
+  proposed.push_back(msg::UpdateFee{m_s.channel_id, feerate, {}});
   FULGUR_TRY(auto next, reduce(latest_remote_spec(), proposed, m_s.theirs.acked));
   FULGUR_TRY_STATUS(check_can_send(next));
-  return propose(msg::UpdateFee{m_s.channel_id, feerate});
+  return propose(msg::UpdateFee{m_s.channel_id, feerate, {}});
 }
 
 Outputs ChannelMachine::on_tick(uint64_t /*now_ms*/) {

@@ -16,9 +16,9 @@
 #include "channel/channel_state.h"
 #include "channel/commit_builder.h"
 #include "channel/local_keys.h"
-#include "channel/messages.h"
 #include "channel/shachain.h"
 #include "common/result.h"
+#include "wire/messages.h"
 
 namespace fulgur::channel {
 
@@ -48,6 +48,9 @@ struct ChannelConfig {
   uint32_t htlc_deadline_blocks = 1;
   FeeratePerKw closing_feerate{253};
   Bytes shutdown_script;  // where mutual closes pay us (P2WPKH etc.)
+  // Sent as upfront_shutdown_script in open_channel / accept_channel (empty: a zero-length
+  // one, committing to nothing). Non-empty: every mutual close pays it.
+  Bytes upfront_shutdown_script;
   // Sign our own pending updates as soon as the peer's revocation allows.
   bool auto_commit = true;
 };
@@ -56,8 +59,9 @@ struct PersistState {
   ChannelId channel_id;
   Bytes record;  // serialize(ChannelState)
 };
+// A message for the peer, to encode with wire::encode_message.
 struct SendMessage {
-  msg::Message message;
+  wire::Message message;
 };
 enum class TxKind { Funding, Commitment, MutualClose };
 struct BroadcastTx {
@@ -80,7 +84,9 @@ struct IncomingHtlc {  // irrevocably committed: fulfill or fail it
   uint64_t id = 0;
   Msat amount;
   PaymentHash payment_hash;
-  uint32_t cltv_expiry = 0;
+  BlockHeight cltv_expiry;
+  wire::OnionPacket onion_routing_packet;
+  std::optional<wire::Point> blinded_path;  // update_add_htlc_tlvs path_key
 };
 struct OutgoingFulfilled {  // the preimage of an HTLC we offered (usable at once)
   uint64_t id = 0;
@@ -97,7 +103,7 @@ struct ChannelFailed {
   std::string reason;
 };
 struct WeAreBehind {  // data loss: never broadcast our commitment; wait for theirs
-  msg::Point their_current_point;
+  wire::Point their_current_point;
 };
 }  // namespace event
 using Event = std::variant<event::FundingNeeded, event::ChannelOpened, event::IncomingHtlc,
@@ -141,8 +147,11 @@ class ChannelMachine {
                                         const crypto::Secret32& node_seed, ByteSpan record,
                                         const CommitmentBuilder& builder);
 
-  // A message from the peer for this channel.
-  Outputs handle(const msg::Message& message);
+  // A message from the peer for this channel, as wire::decode_message gave it (the caller
+  // routes by channel_id_of). Messages outside BOLT 2's v1 channel protocol are refused:
+  // connection-level and gossip ones with PeerAction::Ignore and no action (the caller's to
+  // handle), channel messages of features we do not support with a warning.
+  Outputs handle(const wire::Message& message);
   // Opener: the wallet made the funding transaction paying funding_satoshis to the 2-of-2.
   Result<Outputs> funding_tx_ready(const Txid& txid, uint16_t output_index, Bytes tx);
   // A new block: its height and the funding transaction's depth (0 if unconfirmed).
@@ -151,8 +160,8 @@ class ChannelMachine {
   Outputs on_tick(uint64_t now_ms);
 
   // User commands. Errors carry PeerAction::None and change nothing.
-  Result<Outputs> add_htlc(Msat amount, const PaymentHash& payment_hash, uint32_t cltv_expiry,
-                           Bytes onion, uint64_t* id_out = nullptr);
+  Result<Outputs> add_htlc(Msat amount, const PaymentHash& payment_hash, BlockHeight cltv_expiry,
+                           const wire::OnionPacket& onion, uint64_t* id_out = nullptr);
   Result<Outputs> fulfill_htlc(uint64_t id, const Preimage& preimage);
   Result<Outputs> fail_htlc(uint64_t id, Bytes reason);
   Result<Outputs> fail_malformed_htlc(uint64_t id, const Hash256& sha256_of_onion,
@@ -186,13 +195,15 @@ class ChannelMachine {
   Result<CommitmentContext> context(bool holder_is_us, uint64_t number, const CommitSpec& spec,
                                     const crypto::PublicKey& point) const;
   Result<msg::CommitmentSigned> sign_remote(const RemoteCommit& commit) const;
-  Status verify_local(uint64_t number, const CommitSpec& spec, const msg::Sig& sig,
-                      const std::vector<msg::Sig>& htlc_sigs) const;
+  Status verify_local(uint64_t number, const CommitSpec& spec, const wire::Signature& sig,
+                      const std::vector<wire::Signature>& htlc_sigs) const;
   msg::RevokeAndAck revocation_for(uint64_t revoked_number) const;
 
   // Output helpers.
   void persist(Outputs& out) const;
-  static void send(Outputs& out, msg::Message m) { out.actions.push_back(SendMessage{std::move(m)}); }
+  static void send(Outputs& out, wire::Message m) {
+    out.actions.push_back(SendMessage{std::move(m)});
+  }
   Outputs reject(Error error);
   Outputs reject(Unexpected<Error> error) { return reject(std::move(error.error)); }
   void fail_channel(Outputs& out, const std::string& reason);
@@ -201,11 +212,13 @@ class ChannelMachine {
   // Establishment (machine_open.cpp).
   Status check_open(const msg::OpenChannel& m);
   Status check_accept(const msg::AcceptChannel& m);
-  Status check_common_params(Sat funding, Sat dust, Sat reserve, uint16_t to_self_delay,
+  Status check_common_params(Sat funding, Sat dust, Sat reserve, CltvDelta to_self_delay,
                              uint16_t max_accepted, Msat htlc_minimum);
-  Status store_remote_keys(const msg::Point& funding, const msg::Point& revocation,
-                           const msg::Point& payment, const msg::Point& delayed,
-                           const msg::Point& htlc, const msg::Point& first_point);
+  Status check_channel_type(const std::optional<Bytes>& channel_type);
+  Status store_remote_keys(const wire::Point& funding, const wire::Point& revocation,
+                           const wire::Point& payment, const wire::Point& delayed,
+                           const wire::Point& htlc, const wire::Point& first_point);
+  Status store_upfront_script(const std::optional<Bytes>& script);
   Outputs on_accept_channel(const msg::AcceptChannel& m);
   Outputs on_funding_created(const msg::FundingCreated& m);
   Outputs on_funding_signed(const msg::FundingSigned& m);
@@ -256,5 +269,10 @@ class ChannelMachine {
 
 // True for the four scriptpubkey forms BOLT 2 allows in shutdown.
 bool is_valid_shutdown_script(ByteSpan script);
+
+// The channel a peer message is for: its channel_id, or temporary_channel_id for
+// open_channel, accept_channel and funding_created. Nothing for connection-level (init,
+// ping, pong, peer storage) and gossip messages, which no channel machine handles.
+std::optional<ChannelId> channel_id_of(const wire::Message& message);
 
 }  // namespace fulgur::channel

@@ -32,6 +32,12 @@ Result<Outputs> ChannelMachine::shutdown(Bytes scriptpubkey) {
     return fail("channel cannot shut down now");
   }
   if (!is_valid_shutdown_script(scriptpubkey)) return fail("invalid shutdown scriptpubkey");
+  // BOLT #2: if it sent a non-zero-length shutdown_scriptpubkey in open_channel or
+  // accept_channel: MUST send the same value in scriptpubkey.
+  if (!m_s.local_upfront_shutdown_script.empty() &&
+      scriptpubkey != m_s.local_upfront_shutdown_script) {
+    return fail("scriptpubkey differs from our upfront_shutdown_script");
+  }
   Outputs out;
   // BOLT #2: if there are updates pending on the receiving node's commitment transaction:
   // MUST NOT send a shutdown. Sign them first if we can.
@@ -44,7 +50,7 @@ Result<Outputs> ChannelMachine::shutdown(Bytes scriptpubkey) {
   m_s.shutdown_sent = true;
   m_s.phase = Phase::Shutdown;
   persist(out);
-  send(out, msg::Shutdown{m_s.channel_id, m_s.local_shutdown_script});
+  send(out, msg::Shutdown{m_s.channel_id, m_s.local_shutdown_script, {}});
   maybe_start_negotiation(out);
   return out;
 }
@@ -61,6 +67,16 @@ Outputs ChannelMachine::on_shutdown(const msg::Shutdown& m) {
   // BOLT #2: if the scriptpubkey is not in one of the above forms: SHOULD fail the
   // connection.
   if (!is_valid_shutdown_script(m.scriptpubkey)) return reject(fail_conn("invalid scriptpubkey"));
+  // BOLT #2: if both nodes advertised the option_upfront_shutdown_script feature, and the
+  // receiving node received a non-zero-length shutdown_scriptpubkey in open_channel or
+  // accept_channel, and that shutdown_scriptpubkey is not equal to scriptpubkey: MAY send
+  // a warning. MUST fail the connection.
+  // The sender's rule ("if it sent a non-zero-length shutdown_scriptpubkey [...]: MUST send
+  // the same value") holds whatever was advertised, so any non-empty commitment binds.
+  if (!m_s.remote_upfront_shutdown_script.empty() &&
+      m.scriptpubkey != m_s.remote_upfront_shutdown_script) {
+    return reject(fail_conn("scriptpubkey differs from the upfront_shutdown_script"));
+  }
   if (m_s.shutdown_received) return reject(fail_conn("shutdown with a different scriptpubkey"));
   m_s.remote_shutdown_script = m.scriptpubkey;
   m_s.shutdown_received = true;
@@ -80,7 +96,10 @@ void ChannelMachine::maybe_send_shutdown(Outputs& out) {
       !reestablished() || !m_s.ours.proposed.empty()) {
     return;
   }
-  Bytes script = m_config.shutdown_script;
+  // BOLT #2: if it sent a non-zero-length shutdown_scriptpubkey in open_channel or
+  // accept_channel: MUST send the same value in scriptpubkey.
+  Bytes script = m_s.local_upfront_shutdown_script.empty() ? m_config.shutdown_script
+                                                           : m_s.local_upfront_shutdown_script;
   if (!is_valid_shutdown_script(script)) {
     // Default: P2WPKH to our payment basepoint.
     auto key = local_basepoints().payment_basepoint.serialize();
@@ -91,7 +110,7 @@ void ChannelMachine::maybe_send_shutdown(Outputs& out) {
   m_s.local_shutdown_script = script;
   m_s.shutdown_sent = true;
   persist(out);
-  send(out, msg::Shutdown{m_s.channel_id, script});
+  send(out, msg::Shutdown{m_s.channel_id, script, {}});
 }
 
 Sat ChannelMachine::max_closing_fee() const {
@@ -117,7 +136,8 @@ ClosingContext ChannelMachine::closing_context(Sat fee) const {
 msg::ClosingSigned ChannelMachine::sign_closing(Sat fee) const {
   Hash256 h = m_builder->closing_sighash(closing_context(fee));
   return msg::ClosingSigned{m_s.channel_id, fee,
-                            msg::Sig(crypto::sign(m_secrets.funding_secret, h).to_compact())};
+                            wire::to_wire_signature(crypto::sign(m_secrets.funding_secret, h)),
+                            {}};
 }
 
 void ChannelMachine::maybe_start_negotiation(Outputs& out) {

@@ -2,37 +2,17 @@
 // channel_ready, with the checks BOLT 2 requires of the peer's parameters and channel_type
 // negotiation (option_static_remotekey, option_anchors_zero_fee_htlc_tx).
 #include <algorithm>
-#include <set>
 
 #include "channel/machine.h"
+#include "wire/features.h"
 
 namespace fulgur::channel {
 
 namespace {
 
-Bytes encode_channel_type(ChannelType type) {
-  std::set<unsigned> bits{msg::FEATURE_STATIC_REMOTEKEY};
-  if (type == ChannelType::Anchors) bits.insert(msg::FEATURE_ANCHORS_ZERO_FEE_HTLC_TX);
-  size_t len = (*bits.rbegin()) / 8 + 1;
-  Bytes out(len, 0);
-  for (unsigned b : bits) out[len - 1 - b / 8] |= static_cast<uint8_t>(1u << (b % 8));
-  return out;
-}
-
-// The channel type a feature bitfield names, or nothing for one we do not support.
-std::optional<ChannelType> decode_channel_type(const Bytes& bits) {
-  std::set<unsigned> set;
-  for (size_t i = 0; i < bits.size(); ++i) {
-    for (unsigned b = 0; b < 8; ++b) {
-      if (bits[bits.size() - 1 - i] & (1u << b)) set.insert(static_cast<unsigned>(i * 8 + b));
-    }
-  }
-  if (set == std::set<unsigned>{msg::FEATURE_STATIC_REMOTEKEY}) return ChannelType::StaticRemoteKey;
-  if (set == std::set<unsigned>{msg::FEATURE_STATIC_REMOTEKEY,
-                                msg::FEATURE_ANCHORS_ZERO_FEE_HTLC_TX}) {
-    return ChannelType::Anchors;
-  }
-  return std::nullopt;
+// BOLT 9 / BOLT 2 channel_type: option_static_remotekey, with option_anchors for anchors.
+Bytes channel_type_bits(ChannelType type) {
+  return wire::encode_channel_type(wire::ChannelType{type == ChannelType::Anchors, false, false});
 }
 
 Sat reserve_for(const ChannelConfig& c, Sat funding) {
@@ -50,7 +30,7 @@ SideParams our_params(const ChannelConfig& c, Sat funding) {
   return p;
 }
 
-msg::Point point_of(const crypto::PublicKey& k) { return msg::Point(k.serialize()); }
+wire::Point point_of(const crypto::PublicKey& k) { return wire::Point(k.serialize()); }
 
 Status reject_channel(std::string why) { return fail(std::move(why), PeerAction::FailChannel); }
 
@@ -69,6 +49,10 @@ Result<ChannelMachine> ChannelMachine::open(const ChannelConfig& config,
     return fail("push_msat exceeds the funding amount");
   }
   if (req.type == ChannelType::Anchors && !config.allow_anchors) return fail("anchors disabled");
+  if (!config.upfront_shutdown_script.empty() &&
+      !is_valid_shutdown_script(config.upfront_shutdown_script)) {
+    return fail("invalid upfront_shutdown_script");
+  }
   Sat fee = opener_fee(req.type, req.feerate_per_kw, 0);
   if (req.funding_satoshis.value() * 1000 - req.push_msat.value() < fee.value() * 1000) {
     return fail("funding does not cover the commitment fee");
@@ -97,7 +81,7 @@ Result<ChannelMachine> ChannelMachine::open(const ChannelConfig& config,
   o.channel_reserve_satoshis = s.local_params.channel_reserve;
   o.htlc_minimum_msat = s.local_params.htlc_minimum;
   o.feerate_per_kw = req.feerate_per_kw;
-  o.to_self_delay = s.local_params.to_self_delay;
+  o.to_self_delay = CltvDelta(s.local_params.to_self_delay);
   o.max_accepted_htlcs = s.local_params.max_accepted_htlcs;
   o.funding_pubkey = point_of(m.m_secrets.funding_secret.public_key());
   o.revocation_basepoint = point_of(bp.revocation_basepoint);
@@ -106,14 +90,19 @@ Result<ChannelMachine> ChannelMachine::open(const ChannelConfig& config,
   o.htlc_basepoint = point_of(bp.htlc_basepoint);
   o.first_per_commitment_point = point_of(m.local_point(0));
   o.channel_flags = req.channel_flags;
-  o.channel_type = encode_channel_type(req.type);
+  // BOLT #2: if it includes open_channel_tlvs: MUST include upfront_shutdown_script. MUST
+  // set channel_type to a defined type representing the type it wants.
+  s.local_upfront_shutdown_script = config.upfront_shutdown_script;
+  o.tlvs.upfront_shutdown_script = config.upfront_shutdown_script;
+  o.tlvs.channel_type = channel_type_bits(req.type);
   send(out, std::move(o));
   return m;
 }
 
-Status ChannelMachine::store_remote_keys(const msg::Point& funding, const msg::Point& revocation,
-                                         const msg::Point& payment, const msg::Point& delayed,
-                                         const msg::Point& htlc, const msg::Point& first_point) {
+Status ChannelMachine::store_remote_keys(const wire::Point& funding,
+                                         const wire::Point& revocation,
+                                         const wire::Point& payment, const wire::Point& delayed,
+                                         const wire::Point& htlc, const wire::Point& first_point) {
   // BOLT #2: MUST fail the channel if funding_pubkey, revocation_basepoint, htlc_basepoint,
   // payment_basepoint, or delayed_payment_basepoint are not valid DER-encoded compressed
   // secp256k1 pubkeys.
@@ -126,10 +115,12 @@ Status ChannelMachine::store_remote_keys(const msg::Point& funding, const msg::P
 }
 
 Status ChannelMachine::check_common_params(Sat funding, Sat dust, Sat reserve,
-                                           uint16_t to_self_delay, uint16_t max_accepted,
+                                           CltvDelta to_self_delay, uint16_t max_accepted,
                                            Msat htlc_minimum) {
   // BOLT #2: MUST fail the channel if to_self_delay is unreasonably large.
-  if (to_self_delay > m_config.max_to_self_delay) return reject_channel("to_self_delay too large");
+  if (to_self_delay.value() > m_config.max_to_self_delay) {
+    return reject_channel("to_self_delay too large");
+  }
   // BOLT #2: MUST fail the channel if max_accepted_htlcs is greater than 483.
   if (max_accepted > 483) return reject_channel("max_accepted_htlcs greater than 483");
   // BOLT #2: MAY fail the channel if it considers max_accepted_htlcs too small.
@@ -174,15 +165,8 @@ Status ChannelMachine::check_open(const msg::OpenChannel& m) {
   FULGUR_TRY_STATUS(check_common_params(m.funding_satoshis, m.dust_limit_satoshis,
                                         m.channel_reserve_satoshis, m.to_self_delay,
                                         m.max_accepted_htlcs, m.htlc_minimum_msat));
-  ChannelType type = ChannelType::StaticRemoteKey;
-  if (m.channel_type) {
-    // BOLT #2: if channel_type is set and the type is not suitable: MUST fail the channel.
-    auto t = decode_channel_type(*m.channel_type);
-    if (!t || (*t == ChannelType::Anchors && !m_config.allow_anchors)) {
-      return reject_channel("unsupported channel_type");
-    }
-    type = *t;
-  }
+  FULGUR_TRY_STATUS(check_channel_type(m.tlvs.channel_type));
+  ChannelType type = m_s.type;
   // BOLT #2: MUST fail the channel if the funder's amount for the initial commitment
   // transaction is not sufficient for full fee payment.
   Sat fee = opener_fee(type, m.feerate_per_kw, 0);
@@ -194,10 +178,34 @@ Status ChannelMachine::check_open(const msg::OpenChannel& m) {
   if (funder_msat - fee.value() * 1000 <= reserve_msat && m.push_msat.value() <= reserve_msat) {
     return reject_channel("both initial outputs at or below the reserve");
   }
-  FULGUR_TRY_STATUS(store_remote_keys(m.funding_pubkey, m.revocation_basepoint,
-                                      m.payment_basepoint, m.delayed_payment_basepoint,
-                                      m.htlc_basepoint, m.first_per_commitment_point));
-  m_s.type = type;
+  FULGUR_TRY_STATUS(store_upfront_script(m.tlvs.upfront_shutdown_script));
+  return store_remote_keys(m.funding_pubkey, m.revocation_basepoint, m.payment_basepoint,
+                           m.delayed_payment_basepoint, m.htlc_basepoint,
+                           m.first_per_commitment_point);
+}
+
+Status ChannelMachine::check_channel_type(const std::optional<Bytes>& channel_type) {
+  // BOLT #2: The receiving node MUST: if the message doesn't include a channel_type: fail
+  // the channel. The receiving node MUST fail the channel if: the channel_type is not
+  // suitable. (We support option_static_remotekey, alone or with option_anchors; neither
+  // option_scid_alias nor option_zeroconf.)
+  if (!channel_type) return reject_channel("channel_type missing");
+  auto t = wire::parse_channel_type(*channel_type);
+  if (!t || t->scid_alias || t->zeroconf || (t->anchors && !m_config.allow_anchors)) {
+    return reject_channel("unsupported channel_type");
+  }
+  m_s.type = t->anchors ? ChannelType::Anchors : ChannelType::StaticRemoteKey;
+  return {};
+}
+
+Status ChannelMachine::store_upfront_script(const std::optional<Bytes>& script) {
+  // BOLT #2 (shutdown): "if it sent a non-zero-length shutdown_scriptpubkey in open_channel
+  // or accept_channel: MUST send the same value in scriptpubkey", so a non-empty one must
+  // be usable in shutdown.
+  if (script && !script->empty() && !is_valid_shutdown_script(*script)) {
+    return reject_channel("invalid upfront_shutdown_script");
+  }
+  m_s.remote_upfront_shutdown_script = script.value_or(Bytes{});
   return {};
 }
 
@@ -222,7 +230,8 @@ Result<ChannelMachine> ChannelMachine::accept(const ChannelConfig& config,
   s.minimum_depth = config.minimum_depth;
   s.remote_params = SideParams{open.dust_limit_satoshis, open.max_htlc_value_in_flight_msat,
                                open.channel_reserve_satoshis, open.htlc_minimum_msat,
-                               open.to_self_delay, open.max_accepted_htlcs};
+                               static_cast<uint16_t>(open.to_self_delay.value()),
+                               open.max_accepted_htlcs};
   s.local_params = our_params(config, open.funding_satoshis);
   // BOLT #2 (accept_channel sender): MUST set channel_reserve_satoshis greater than or equal
   // to dust_limit_satoshis from the open_channel message; MUST set dust_limit_satoshis less
@@ -239,7 +248,7 @@ Result<ChannelMachine> ChannelMachine::accept(const ChannelConfig& config,
   a.channel_reserve_satoshis = s.local_params.channel_reserve;
   a.htlc_minimum_msat = s.local_params.htlc_minimum;
   a.minimum_depth = s.minimum_depth;
-  a.to_self_delay = s.local_params.to_self_delay;
+  a.to_self_delay = CltvDelta(s.local_params.to_self_delay);
   a.max_accepted_htlcs = s.local_params.max_accepted_htlcs;
   a.funding_pubkey = point_of(m.m_secrets.funding_secret.public_key());
   a.revocation_basepoint = point_of(bp.revocation_basepoint);
@@ -247,8 +256,10 @@ Result<ChannelMachine> ChannelMachine::accept(const ChannelConfig& config,
   a.delayed_payment_basepoint = point_of(bp.delayed_payment_basepoint);
   a.htlc_basepoint = point_of(bp.htlc_basepoint);
   a.first_per_commitment_point = point_of(m.local_point(0));
-  // BOLT #2: MUST set channel_type to the channel_type from open_channel (when set).
-  if (open.channel_type) a.channel_type = encode_channel_type(s.type);
+  // BOLT #2: MUST set channel_type to the channel_type from open_channel.
+  a.tlvs.channel_type = channel_type_bits(s.type);
+  s.local_upfront_shutdown_script = config.upfront_shutdown_script;
+  a.tlvs.upfront_shutdown_script = config.upfront_shutdown_script;
   send(out, std::move(a));
   return m;
 }
@@ -275,13 +286,13 @@ Status ChannelMachine::check_accept(const msg::AcceptChannel& m) {
   FULGUR_TRY_STATUS(check_common_params(m_s.funding_amount, m.dust_limit_satoshis,
                                         m.channel_reserve_satoshis, m.to_self_delay,
                                         m.max_accepted_htlcs, m.htlc_minimum_msat));
-  // BOLT #2: if channel_type is set, and channel_type was set in open_channel, and they are
-  // not equal types: MUST fail the channel. We always set it, so an absent one is only
-  // acceptable for the default type.
-  if (m.channel_type ? decode_channel_type(*m.channel_type) != m_s.type
-                     : m_s.type != ChannelType::StaticRemoteKey) {
+  // BOLT #2: if the message doesn't include a channel_type: MUST fail the channel. if
+  // channel_type does not match the channel_type from open_channel: MUST fail the channel.
+  if (!m.tlvs.channel_type) return reject_channel("channel_type missing");
+  if (*m.tlvs.channel_type != channel_type_bits(m_s.type)) {
     return reject_channel("channel_type mismatch");
   }
+  FULGUR_TRY_STATUS(store_upfront_script(m.tlvs.upfront_shutdown_script));
   return store_remote_keys(m.funding_pubkey, m.revocation_basepoint, m.payment_basepoint,
                            m.delayed_payment_basepoint, m.htlc_basepoint,
                            m.first_per_commitment_point);
@@ -294,7 +305,8 @@ Outputs ChannelMachine::on_accept_channel(const msg::AcceptChannel& m) {
   if (auto st = check_accept(m); !st) return reject(st.error());
   m_s.remote_params = SideParams{m.dust_limit_satoshis, m.max_htlc_value_in_flight_msat,
                                  m.channel_reserve_satoshis, m.htlc_minimum_msat,
-                                 m.to_self_delay, m.max_accepted_htlcs};
+                                 static_cast<uint16_t>(m.to_self_delay.value()),
+                                 m.max_accepted_htlcs};
   m_s.minimum_depth = std::max<uint32_t>(m.minimum_depth, 1);
   m_s.phase = Phase::AwaitingFundingTx;
   Outputs out;
@@ -331,7 +343,7 @@ Result<Outputs> ChannelMachine::funding_tx_ready(const Txid& txid, uint16_t outp
   FULGUR_TRY(auto sig, sign_remote(m_s.remote_commit));
   m_s.phase = Phase::AwaitingFundingSigned;
   Outputs out;
-  send(out, msg::FundingCreated{m_s.temporary_channel_id, txid, output_index, sig.signature});
+  send(out, msg::FundingCreated{m_s.temporary_channel_id, txid, output_index, sig.signature, {}});
   return out;
 }
 
@@ -357,7 +369,7 @@ Outputs ChannelMachine::on_funding_created(const msg::FundingCreated& m) {
   Outputs out;
   // BOLT #2: a non-funding node that has sent funding_signed MUST remember the channel.
   persist(out);
-  send(out, msg::FundingSigned{m_s.channel_id, sig->signature});
+  send(out, msg::FundingSigned{m_s.channel_id, sig->signature, {}});
   return out;
 }
 
@@ -402,7 +414,7 @@ void ChannelMachine::maybe_send_channel_ready(Outputs& out) {
   persist(out);
   // BOLT #2: set next_per_commitment_point to the per-commitment point to be used for the
   // following commitment transaction.
-  send(out, msg::ChannelReady{m_s.channel_id, point_of(local_point(1))});
+  send(out, msg::ChannelReady{m_s.channel_id, point_of(local_point(1)), {}});
 }
 
 Outputs ChannelMachine::on_channel_ready(const msg::ChannelReady& m) {

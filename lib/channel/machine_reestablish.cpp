@@ -71,7 +71,7 @@ Outputs ChannelMachine::reconnected() {
       return out;
     case Phase::ForceClosed:
       // BOLT #2: if a channel is in an error state: SHOULD retransmit the error packet.
-      send(out, msg::Error{m_s.channel_id, Bytes{}});
+      send(out, msg::Error{m_s.channel_id, Bytes{}, {}});
       return out;
     case Phase::AwaitingLockin:
     case Phase::Normal:
@@ -93,10 +93,10 @@ Outputs ChannelMachine::reconnected() {
   if (m_s.remote_commit.number > 0) {
     auto s = m_remote_secrets.secret_at(shachain_index(m_s.remote_commit.number - 1));
     FULGUR_ASSERT(s.has_value());
-    r.your_last_per_commitment_secret = *msg::PerCommitmentSecret::from_span(s->expose());
+    r.your_last_per_commitment_secret = *wire::PerCommitmentSecret::from_span(s->expose());
   }
   r.my_current_per_commitment_point =
-      msg::Point(local_point(m_s.local_commit.number).serialize());
+      wire::Point(local_point(m_s.local_commit.number).serialize());
   send(out, std::move(r));
   return out;
 }
@@ -121,7 +121,7 @@ Status ChannelMachine::check_data_loss(const msg::ChannelReestablish& m, Outputs
     m_s.phase = Phase::ForceClosed;
     persist(out);
     out.actions.push_back(Event{event::WeAreBehind{m.my_current_per_commitment_point}});
-    send(out, msg::Error{m_s.channel_id, Bytes{'b', 'e', 'h', 'i', 'n', 'd'}});
+    send(out, msg::Error{m_s.channel_id, Bytes{'b', 'e', 'h', 'i', 'n', 'd'}, {}});
     return {};
   }
   // option_data_loss_protect: the secret they claim to hold must be ours.
@@ -137,7 +137,7 @@ Status ChannelMachine::check_data_loss(const msg::ChannelReestablish& m, Outputs
 
 void ChannelMachine::retransmit_commitment(Outputs& out) const {
   for (const auto& u : m_s.ours.signed_) {
-    send(out, std::visit([](const auto& x) -> msg::Message { return x; }, u));
+    send(out, std::visit([](const auto& x) -> wire::Message { return x; }, u));
   }
   auto sig = sign_remote(m_s.waiting->next);
   FULGUR_ASSERT(sig.ok());  // signed once already with the same inputs
@@ -174,7 +174,7 @@ Outputs ChannelMachine::on_reestablish(const msg::ChannelReestablish& m) {
   // BOLT #2: if next_commitment_number is 1 in both the channel_reestablish it sent and
   // received: MUST retransmit channel_ready.
   if (local_n == 0 && m.next_commitment_number == 1 && m_s.channel_ready_sent) {
-    send(out, msg::ChannelReady{m_s.channel_id, msg::Point(local_point(1).serialize())});
+    send(out, msg::ChannelReady{m_s.channel_id, wire::Point(local_point(1).serialize()), {}});
   }
   // The original order of the two: the commitment_signed went first if it was sent before
   // our latest revocation.
@@ -183,7 +183,7 @@ Outputs ChannelMachine::on_reestablish(const msg::ChannelReestablish& m) {
   if (resend_revoke) send(out, revocation_for(local_n - 1));
   if (resend_commit && !commit_first) retransmit_commitment(out);
   // BOLT #2: upon reconnection: if it has sent a previous shutdown: MUST retransmit shutdown.
-  if (m_s.shutdown_sent) send(out, msg::Shutdown{m_s.channel_id, m_s.local_shutdown_script});
+  if (m_s.shutdown_sent) send(out, msg::Shutdown{m_s.channel_id, m_s.local_shutdown_script, {}});
   maybe_send_channel_ready(out);
   maybe_commit(out);
   maybe_send_shutdown(out);

@@ -108,7 +108,7 @@ Outputs ChannelMachine::on_update_add(const msg::UpdateAddHtlc& m) {
   if ((m.amount_msat.value() >> 32) != 0) return reject(fail_ch("amount_msat too large"));
   // BOLT #2: if sending node sets cltv_expiry to greater or equal to 500000000: SHOULD fail
   // the channel.
-  if (m.cltv_expiry >= 500000000) return reject(fail_ch("cltv_expiry >= 500000000"));
+  if (m.cltv_expiry.value() >= 500000000) return reject(fail_ch("cltv_expiry >= 500000000"));
   auto proposed = m_s.theirs.proposed;
   proposed.push_back(m);
   auto next = reduce(m_s.local_commit.spec, m_s.ours.acked, proposed);
@@ -223,10 +223,10 @@ Outputs ChannelMachine::on_commitment_signed(const msg::CommitmentSigned& m) {
   // BOLT #2: if signature is not valid for its local commitment transaction, or num_htlcs
   // is not equal to the number of HTLC outputs, or any htlc_signature is not valid: MUST fail
   // the channel.
-  if (auto st = verify_local(number, *next, m.signature, m.htlc_signatures); !st) {
+  if (auto st = verify_local(number, *next, m.signature, m.htlc_signature); !st) {
     return reject(st.error());
   }
-  m_s.local_commit = LocalCommit{number, std::move(*next), m.signature, m.htlc_signatures};
+  m_s.local_commit = LocalCommit{number, std::move(*next), m.signature, m.htlc_signature};
   m_s.ours.acked.clear();
   for (auto& u : m_s.theirs.proposed) m_s.theirs.acked.push_back(std::move(u));
   m_s.theirs.proposed.clear();
@@ -247,7 +247,7 @@ Outputs ChannelMachine::on_revoke_and_ack(const msg::RevokeAndAck& m) {
   // MUST fail the channel.
   crypto::Secret32 secret(m.per_commitment_secret.span());
   auto point = per_commitment_point(secret);
-  if (!point || msg::Point(point->serialize()) != m_s.remote_commit.per_commitment_point) {
+  if (!point || wire::Point(point->serialize()) != m_s.remote_commit.per_commitment_point) {
     return reject(fail_ch("per_commitment_secret does not match the per_commitment_point"));
   }
   // BOLT #3: the receiving node MUST fail the channel if the secret does not generate the
@@ -269,7 +269,9 @@ Outputs ChannelMachine::on_revoke_and_ack(const msg::RevokeAndAck& m) {
   for (const auto& u : m_s.theirs.signed_) {
     if (auto* add = std::get_if<msg::UpdateAddHtlc>(&u)) {
       out.actions.push_back(Event{event::IncomingHtlc{add->id, add->amount_msat,
-                                                      add->payment_hash, add->cltv_expiry}});
+                                                      add->payment_hash, add->cltv_expiry,
+                                                      add->onion_routing_packet,
+                                                      add->tlvs.blinded_path}});
     } else if (std::holds_alternative<msg::UpdateFailHtlc>(u) ||
                std::holds_alternative<msg::UpdateFailMalformedHtlc>(u)) {
       out.actions.push_back(Event{event::OutgoingFailed{*htlc_id_of(u)}});

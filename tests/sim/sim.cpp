@@ -50,7 +50,7 @@ struct Side {
 
 struct Channel {
   Side side[2];
-  std::deque<msg::Message> queue[2];  // queue[i]: from side i to side 1 - i, FIFO
+  std::deque<Bytes> queue[2];  // queue[i]: from side i to side 1 - i, FIFO, lib/wire bytes
   bool connected = true;
   Sat funding;
   bool funding_broadcast = false;
@@ -86,7 +86,7 @@ class Simulation {
   void open_channels();
   void open_channel(int a, int b, uint64_t index);
   void execute(Channel& c, int i, Outputs out);
-  void on_send(Channel& c, int i, msg::Message m);
+  void on_send(Channel& c, int i, wire::Message m);
   void on_broadcast(Channel& c, int i, const BroadcastTx& tx);
   void on_event(Channel& c, int i, const Event& e);
   void crash(int node);
@@ -158,7 +158,7 @@ void Simulation::execute(Channel& c, int i, Outputs out) {
   }
 }
 
-void Simulation::on_send(Channel& c, int i, msg::Message m) {
+void Simulation::on_send(Channel& c, int i, wire::Message m) {
   const ChannelState& s = c.side[i].m->state();
   if (std::holds_alternative<msg::RevokeAndAck>(m)) {
     c.revoked_by[i] = std::max<int64_t>(c.revoked_by[i], static_cast<int64_t>(s.local_commit.number) - 1);
@@ -173,9 +173,9 @@ void Simulation::on_send(Channel& c, int i, msg::Message m) {
   ++m_result.messages;
   if (std::getenv("FULGUR_SIM_TRACE")) {
     std::fprintf(stderr, "step %d: %d->%d %s%s\n", m_step, c.side[i].node, c.side[1 - i].node,
-                 msg::name_of(m), c.connected ? "" : " (dropped: disconnected)");
+                 std::string(wire::message_name(wire::message_type(m))).c_str(), c.connected ? "" : " (dropped: disconnected)");
   }
-  if (c.connected) c.queue[i].push_back(std::move(m));
+  if (c.connected) c.queue[i].push_back(wire::encode_message(m));
 }
 
 void Simulation::on_broadcast(Channel& c, int i, const BroadcastTx& tx) {
@@ -275,10 +275,12 @@ bool Simulation::deliver_one() {
   }
   if (ready.empty()) return false;
   auto [c, i] = ready[m_rng.below(ready.size())];
-  msg::Message m = std::move(c->queue[i].front());
+  Bytes bytes = std::move(c->queue[i].front());
   c->queue[i].pop_front();
   if (c->closed) return true;
-  execute(*c, 1 - i, c->side[1 - i].m->handle(m));
+  auto m = wire::decode_message(bytes);
+  if (!m) violated("a sent message does not decode: " + m.error().message);
+  execute(*c, 1 - i, c->side[1 - i].m->handle(*m));
   return true;
 }
 
@@ -290,7 +292,7 @@ void Simulation::add_payment(Channel& c, int i) {
   m_preimages[h] = p;
   uint64_t max = c.funding.value() * 1000 / 20;
   Msat amount(1000 + m_rng.below(max));
-  auto r = m.add_htlc(amount, h, m_height + 500, Bytes{0x00});
+  auto r = m.add_htlc(amount, h, BlockHeight(m_height + 500), wire::OnionPacket());
   if (r) execute(c, i, std::move(*r));  // refusals (cannot afford, limits) are fine
 }
 

@@ -107,12 +107,16 @@ class Pair {
       if (auto* s = std::get_if<SendMessage>(&a)) queue[i].push_back(s->message);
     }
   }
-  // Delivers the next message queued for side `to`; returns the receiver's outputs.
+  // Delivers the next message queued for side `to` as the peer would get it: encoded and
+  // decoded by lib/wire. Returns the receiver's outputs.
   Outputs deliver(int to) {
     EXPECT_FALSE(queue[1 - to].empty());
-    msg::Message msg = queue[1 - to].front();
+    wire::Message sent_msg = queue[1 - to].front();
     queue[1 - to].pop_front();
-    Outputs out = m[to]->handle(msg);
+    auto decoded = wire::decode_message(wire::encode_message(sent_msg));
+    EXPECT_TRUE(decoded.ok());
+    EXPECT_TRUE(*decoded == sent_msg);
+    Outputs out = m[to]->handle(*decoded);
     take(to, out);
     return out;
   }
@@ -147,7 +151,7 @@ class Pair {
   }
   uint64_t add(int i, Msat amount, const Preimage& p, uint32_t cltv = 1000) {
     uint64_t id = 0;
-    auto r = m[i]->add_htlc(amount, hash_of(p), cltv, Bytes{0}, &id);
+    auto r = m[i]->add_htlc(amount, hash_of(p), BlockHeight(cltv), wire::OnionPacket(), &id);
     EXPECT_TRUE(r.ok()) << r.error().message;
     if (r) take(i, std::move(*r));
     return id;
@@ -162,7 +166,7 @@ class Pair {
   ChannelConfig m_cfg[2];
   crypto::Secret32 m_seeds[2] = {seed_of(1), seed_of(2)};
   std::optional<ChannelMachine> m[2];
-  std::deque<msg::Message> queue[2];  // queue[i]: sent by side i
+  std::deque<wire::Message> queue[2];  // queue[i]: sent by side i
   Bytes durable[2];
   Outputs last[2];
   msg::OpenChannel open_msg;

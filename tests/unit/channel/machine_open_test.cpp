@@ -2,6 +2,8 @@
 // open_channel, accept_channel, funding_created and funding_signed.
 #include <functional>
 
+#include "wire/features.h"
+
 #include "machine_harness.h"
 
 namespace fulgur::channel::test {
@@ -80,7 +82,7 @@ TEST(MachineOpen, RejectsBadOpenChannel) {
       {"push > funding", [](auto& m) { m.push_msat = Msat(m.funding_satoshis.value() * 1000 + 1); }},
       {"feerate too low", [](auto& m) { m.feerate_per_kw = FeeratePerKw(100); }},
       {"feerate too high", [](auto& m) { m.feerate_per_kw = FeeratePerKw(1000000); }},
-      {"to_self_delay too large", [](auto& m) { m.to_self_delay = 5000; }},
+      {"to_self_delay too large", [](auto& m) { m.to_self_delay = CltvDelta(5000); }},
       {"max_accepted > 483", [](auto& m) { m.max_accepted_htlcs = 484; }},
       {"max_accepted too small", [](auto& m) { m.max_accepted_htlcs = 1; }},
       {"dust > reserve", [](auto& m) { m.dust_limit_satoshis = Sat(m.channel_reserve_satoshis.value() + 1); }},
@@ -88,9 +90,16 @@ TEST(MachineOpen, RejectsBadOpenChannel) {
       {"reserve too large", [](auto& m) { m.channel_reserve_satoshis = Sat(500000); }},
       {"htlc_minimum too large", [](auto& m) { m.htlc_minimum_msat = Msat(100000000); }},
       {"in-flight too small", [](auto& m) { m.max_htlc_value_in_flight_msat = Msat(1000); }},
-      {"invalid funding_pubkey", [](auto& m) { m.funding_pubkey = msg::Point(); }},
-      {"invalid htlc_basepoint", [](auto& m) { m.htlc_basepoint = msg::Point(std::array<uint8_t, 33>{5}); }},
-      {"unknown channel_type", [](auto& m) { m.channel_type = Bytes{0x01, 0x00, 0x00, 0x00}; }},
+      {"invalid funding_pubkey", [](auto& m) { m.funding_pubkey = wire::Point(); }},
+      {"invalid htlc_basepoint", [](auto& m) { m.htlc_basepoint = wire::Point(std::array<uint8_t, 33>{5}); }},
+      {"unknown channel_type", [](auto& m) { m.tlvs.channel_type = Bytes{0x01, 0x00, 0x00, 0x00}; }},
+      {"no channel_type", [](auto& m) { m.tlvs.channel_type.reset(); }},
+      {"channel_type with option_scid_alias",
+       [](auto& m) { m.tlvs.channel_type = wire::encode_channel_type({true, true, false}); }},
+      {"channel_type with option_zeroconf",
+       [](auto& m) { m.tlvs.channel_type = wire::encode_channel_type({false, true, true}); }},
+      {"invalid upfront_shutdown_script",
+       [](auto& m) { m.tlvs.upfront_shutdown_script = Bytes{0x6a, 0x01, 0x00}; }},
       {"funder cannot pay fee", [](auto& m) { m.push_msat = Msat(m.funding_satoshis.value() * 1000); }},
       {"outputs below reserve",
        [](auto& m) {
@@ -137,9 +146,12 @@ TEST(MachineOpen, RejectsBadAcceptChannel) {
        }},
       {"their dust above our reserve", [](auto& m) { m.dust_limit_satoshis = Sat(10001); }},
       {"max_accepted > 483", [](auto& m) { m.max_accepted_htlcs = 1000; }},
-      {"to_self_delay too large", [](auto& m) { m.to_self_delay = 60000; }},
-      {"channel_type mismatch", [](auto& m) { m.channel_type = Bytes{0x40, 0x10, 0x00}; }},
-      {"invalid first point", [](auto& m) { m.first_per_commitment_point = msg::Point(); }},
+      {"to_self_delay too large", [](auto& m) { m.to_self_delay = CltvDelta(60000); }},
+      {"channel_type mismatch", [](auto& m) { m.tlvs.channel_type = Bytes{0x40, 0x10, 0x00}; }},
+      {"channel_type anchors for static_remotekey",
+       [](auto& m) { m.tlvs.channel_type = wire::encode_channel_type({true, false, false}); }},
+      {"no channel_type", [](auto& m) { m.tlvs.channel_type.reset(); }},
+      {"invalid first point", [](auto& m) { m.first_per_commitment_point = wire::Point(); }},
   };
   for (const auto& c : cases) {
     Pair p;

@@ -119,11 +119,11 @@ TEST(MachineReestablish, MessagesBeforeReestablishDisconnect) {
   Pair p;
   p.establish();
   p.reconnect();
-  auto r = p.m[0]->handle(msg::UpdateFee{p.m[0]->state().channel_id, FeeratePerKw(1000)});
+  auto r = p.m[0]->handle(msg::UpdateFee{p.m[0]->state().channel_id, FeeratePerKw(1000), {}});
   ASSERT_TRUE(r.rejected);
   EXPECT_EQ(r.rejected->action, PeerAction::Disconnect);
   EXPECT_FALSE(all_of<Disconnect>(r).empty());
-  EXPECT_FALSE(p.m[0]->add_htlc(Msat(10000), hash_of(preimage(1)), 100, {}));
+  EXPECT_FALSE(p.m[0]->add_htlc(Msat(10000), hash_of(preimage(1)), BlockHeight(100), {}));
 }
 
 TEST(MachineClose, MutualCloseNegotiates) {
@@ -137,7 +137,7 @@ TEST(MachineClose, MutualCloseNegotiates) {
   p.deliver_all();
   // An HTLC is pending: no negotiation yet, and no new HTLCs.
   EXPECT_EQ(p.m[0]->state().phase, Phase::Shutdown);
-  EXPECT_FALSE(p.m[0]->add_htlc(Msat(10000), hash_of(preimage(2)), 100, {}));
+  EXPECT_FALSE(p.m[0]->add_htlc(Msat(10000), hash_of(preimage(2)), BlockHeight(100), {}));
   p.take(1, *p.m[1]->fulfill_htlc(0, preimage(1)));
   p.commit_and_settle(1);
   p.deliver_all();
@@ -154,10 +154,10 @@ TEST(MachineClose, ShutdownAndClosingSignedRejections) {
   p.establish();
   ChannelId cid = p.m[0]->state().channel_id;
   EXPECT_FALSE(p.m[0]->shutdown(Bytes{0x51}));  // not a standard form
-  auto bad = p.m[1]->handle(msg::Shutdown{cid, Bytes{0x6a, 0x01, 0x00}});
+  auto bad = p.m[1]->handle(msg::Shutdown{cid, Bytes{0x6a, 0x01, 0x00}, {}});
   ASSERT_TRUE(bad.rejected);
   EXPECT_EQ(bad.rejected->action, PeerAction::Disconnect);
-  auto early = p.m[1]->handle(msg::ClosingSigned{cid, Sat(100), {}});
+  auto early = p.m[1]->handle(msg::ClosingSigned{cid, Sat(100), {}, {}});
   ASSERT_TRUE(early.rejected);
   EXPECT_EQ(early.rejected->action, PeerAction::Disconnect);
   // Reach negotiation, then hand B a forged and an overpriced closing_signed.
@@ -165,7 +165,7 @@ TEST(MachineClose, ShutdownAndClosingSignedRejections) {
   p.deliver(1);
   auto reply = p.m[1]->state();
   EXPECT_EQ(reply.phase, Phase::Negotiating);
-  msg::ClosingSigned forged{cid, Sat(200), msg::Sig()};
+  msg::ClosingSigned forged{cid, Sat(200), wire::Signature(), {}};
   auto r = p.m[1]->handle(forged);
   ASSERT_TRUE(r.rejected);
   EXPECT_EQ(r.rejected->action, PeerAction::Disconnect);
@@ -173,6 +173,52 @@ TEST(MachineClose, ShutdownAndClosingSignedRejections) {
   p.deliver_all();
   EXPECT_EQ(p.m[0]->state().phase, Phase::Closed);
   EXPECT_EQ(p.m[1]->state().phase, Phase::Closed);
+}
+
+// BOLT 2 option_upfront_shutdown_script: B commits to a script in accept_channel; a shutdown
+// paying elsewhere fails the connection, and B itself cannot ask for another script.
+TEST(MachineClose, UpfrontShutdownScriptBinds) {
+  ChannelConfig a_cfg = test_config();
+  a_cfg.upfront_shutdown_script = p2wpkh(1);
+  ChannelConfig b_cfg = test_config();
+  b_cfg.upfront_shutdown_script = p2wpkh(2);
+  Pair p(ChannelType::StaticRemoteKey, a_cfg, b_cfg);
+  EXPECT_EQ(p.open_msg.tlvs.upfront_shutdown_script, p2wpkh(1));
+  p.establish();
+  EXPECT_EQ(p.m[0]->state().remote_upfront_shutdown_script, p2wpkh(2));
+  EXPECT_EQ(p.m[1]->state().remote_upfront_shutdown_script, p2wpkh(1));
+  ChannelId cid = p.m[0]->state().channel_id;
+  // B's own command with another script is refused and changes nothing.
+  EXPECT_FALSE(p.m[1]->shutdown(p2wpkh(3)));
+  EXPECT_EQ(p.m[1]->state().phase, Phase::Normal);
+  // A hand-made shutdown from B paying elsewhere: warning and disconnect, nothing recorded.
+  auto r = p.m[0]->handle(msg::Shutdown{cid, p2wpkh(3), {}});
+  ASSERT_TRUE(r.rejected);
+  EXPECT_EQ(r.rejected->action, PeerAction::Disconnect);
+  EXPECT_EQ(sent<msg::Warning>(r).size(), 1u);
+  EXPECT_FALSE(all_of<Disconnect>(r).empty());
+  EXPECT_FALSE(p.m[0]->state().shutdown_received);
+  EXPECT_EQ(p.m[0]->state().phase, Phase::Normal);
+  // The committed script closes the channel, and A's reply pays A's own upfront script
+  // (its config's shutdown_script is ignored).
+  p.take(1, *p.m[1]->shutdown(p2wpkh(2)));
+  p.deliver_all();
+  EXPECT_EQ(p.m[0]->state().local_shutdown_script, p2wpkh(1));
+  EXPECT_EQ(p.m[0]->state().remote_shutdown_script, p2wpkh(2));
+  EXPECT_EQ(p.m[0]->state().phase, Phase::Closed);
+  EXPECT_EQ(p.m[1]->state().phase, Phase::Closed);
+}
+
+// Without an upfront script (a zero-length one is sent), any valid script is accepted.
+TEST(MachineClose, EmptyUpfrontShutdownScriptCommitsToNothing) {
+  Pair p;
+  ASSERT_TRUE(p.open_msg.tlvs.upfront_shutdown_script.has_value());
+  EXPECT_TRUE(p.open_msg.tlvs.upfront_shutdown_script->empty());
+  p.establish();
+  p.take(1, *p.m[1]->shutdown(p2wpkh(7)));
+  p.deliver_all();
+  EXPECT_EQ(p.m[0]->state().remote_shutdown_script, p2wpkh(7));
+  EXPECT_EQ(p.m[0]->state().phase, Phase::Closed);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Normal operation: HTLCs both ways batched into commitments, persist-before-send ordering,
 // and every rejection path of update_add_htlc, the removals, update_fee, commitment_signed
 // and revoke_and_ack (hostile peer cases included).
+#include <algorithm>
+
 #include "machine_harness.h"
 
 namespace fulgur::channel::test {
@@ -85,13 +87,13 @@ TEST(MachineUpdate, LocalAddLimits) {
   b.htlc_minimum = Msat(5000);
   Pair p(ChannelType::StaticRemoteKey, test_config(), b);
   p.establish();
-  EXPECT_FALSE(p.m[0]->add_htlc(Msat(0), hash_of(preimage(1)), 100, {}));
-  EXPECT_FALSE(p.m[0]->add_htlc(Msat(4999), hash_of(preimage(1)), 100, {}));
-  EXPECT_FALSE(p.m[0]->add_htlc(Msat(10000), hash_of(preimage(1)), 500000000, {}));
-  EXPECT_FALSE(p.m[0]->add_htlc(Msat(uint64_t{1} << 32), hash_of(preimage(1)), 100, {}));
-  EXPECT_FALSE(p.m[0]->add_htlc(Msat(699000000), hash_of(preimage(1)), 100, {}));  // reserve
+  EXPECT_FALSE(p.m[0]->add_htlc(Msat(0), hash_of(preimage(1)), BlockHeight(100), {}));
+  EXPECT_FALSE(p.m[0]->add_htlc(Msat(4999), hash_of(preimage(1)), BlockHeight(100), {}));
+  EXPECT_FALSE(p.m[0]->add_htlc(Msat(10000), hash_of(preimage(1)), BlockHeight(500000000), {}));
+  EXPECT_FALSE(p.m[0]->add_htlc(Msat(uint64_t{1} << 32), hash_of(preimage(1)), BlockHeight(100), {}));
+  EXPECT_FALSE(p.m[0]->add_htlc(Msat(699000000), hash_of(preimage(1)), BlockHeight(100), {}));  // reserve
   for (int i = 0; i < 5; ++i) p.add(0, Msat(10000), preimage(1));
-  EXPECT_FALSE(p.m[0]->add_htlc(Msat(10000), hash_of(preimage(1)), 100, {}));  // 6th
+  EXPECT_FALSE(p.m[0]->add_htlc(Msat(10000), hash_of(preimage(1)), BlockHeight(100), {}));  // 6th
 }
 
 // A hostile A: bypasses its own checks by sending a hand-made update_add_htlc.
@@ -105,7 +107,7 @@ TEST(MachineUpdate, RejectsBadUpdateAddHtlc) {
       {"amount 0", [](auto& m) { m.amount_msat = Msat(0); }},
       {"below htlc_minimum", [](auto& m) { m.amount_msat = Msat(999); }},
       {"top bytes of amount", [](auto& m) { m.amount_msat = Msat(uint64_t{1} << 32); }},
-      {"cltv >= 500000000", [](auto& m) { m.cltv_expiry = 500000000; }},
+      {"cltv >= 500000000", [](auto& m) { m.cltv_expiry = BlockHeight(500000000); }},
       {"id not next", [](auto& m) { m.id = 7; }},
       {"cannot afford", [](auto& m) { m.amount_msat = Msat(699999999); }},
       {"over in-flight", [](auto& m) { m.amount_msat = Msat(2000000000); }},
@@ -115,7 +117,7 @@ TEST(MachineUpdate, RejectsBadUpdateAddHtlc) {
     b.htlc_minimum = Msat(1000);
     Pair p(ChannelType::StaticRemoteKey, test_config(), b);
     p.establish();
-    msg::UpdateAddHtlc add{p.m[1]->state().channel_id, 0, Msat(50000), hash_of(preimage(1)), 100, {}};
+    msg::UpdateAddHtlc add{p.m[1]->state().channel_id, 0, Msat(50000), hash_of(preimage(1)), BlockHeight(100), {}, {}};
     c.mutate(add);
     auto r = p.m[1]->handle(add);
     ASSERT_TRUE(r.rejected) << c.name;
@@ -135,7 +137,7 @@ TEST(MachineUpdate, RejectsTooManyHtlcs) {
   Pair p(ChannelType::StaticRemoteKey, test_config(), b);
   p.establish();
   for (uint64_t id = 0; id < 6; ++id) {
-    msg::UpdateAddHtlc add{p.m[1]->state().channel_id, id, Msat(50000), hash_of(preimage(1)), 100, {}};
+    msg::UpdateAddHtlc add{p.m[1]->state().channel_id, id, Msat(50000), hash_of(preimage(1)), BlockHeight(100), {}, {}};
     auto r = p.m[1]->handle(add);
     if (id < 5) {
       EXPECT_FALSE(r.rejected);
@@ -154,8 +156,8 @@ TEST(MachineUpdate, RejectsAddAfterShutdown) {
   ASSERT_TRUE(s.ok());
   p.take(0, *s);
   p.deliver(1);
-  EXPECT_FALSE(p.m[0]->add_htlc(Msat(10000), hash_of(preimage(1)), 100, {}));
-  msg::UpdateAddHtlc add{p.m[1]->state().channel_id, 0, Msat(50000), hash_of(preimage(1)), 100, {}};
+  EXPECT_FALSE(p.m[0]->add_htlc(Msat(10000), hash_of(preimage(1)), BlockHeight(100), {}));
+  msg::UpdateAddHtlc add{p.m[1]->state().channel_id, 0, Msat(50000), hash_of(preimage(1)), BlockHeight(100), {}, {}};
   auto r = p.m[1]->handle(add);
   ASSERT_TRUE(r.rejected);
   EXPECT_EQ(r.rejected->action, PeerAction::FailChannel);
@@ -169,7 +171,7 @@ TEST(MachineUpdate, RejectsBadRemovals) {
   // Before the HTLC is irrevocably committed neither side may remove it.
   EXPECT_FALSE(p.m[1]->fulfill_htlc(id, preimage(1)));
   p.deliver(1);
-  auto early = p.m[0]->handle(msg::UpdateFulfillHtlc{cid, id, preimage(1)});
+  auto early = p.m[0]->handle(msg::UpdateFulfillHtlc{cid, id, preimage(1), {}});
   ASSERT_TRUE(early.rejected);
   EXPECT_EQ(early.rejected->action, PeerAction::FailChannel);
 
@@ -185,10 +187,10 @@ TEST(MachineUpdate, RejectsBadRemovals) {
     Update u;
   };
   std::vector<Case> cases = {
-      {"unknown id", msg::UpdateFulfillHtlc{qid, 42, preimage(1)}},
-      {"wrong preimage", msg::UpdateFulfillHtlc{qid, id, preimage(2)}},
-      {"malformed without BADONION", msg::UpdateFailMalformedHtlc{qid, id, Hash256(), 0x4001}},
-      {"fail unknown id", msg::UpdateFailHtlc{qid, 9, {}}},
+      {"unknown id", msg::UpdateFulfillHtlc{qid, 42, preimage(1), {}}},
+      {"wrong preimage", msg::UpdateFulfillHtlc{qid, id, preimage(2), {}}},
+      {"malformed without BADONION", msg::UpdateFailMalformedHtlc{qid, id, Hash256(), 0x4001, {}}},
+      {"fail unknown id", msg::UpdateFailHtlc{qid, 9, {}, {}}},
   };
   for (const auto& c : cases) {
     auto copy = ChannelMachine::restore(q.m_cfg[0], q.m_seeds[0], q.durable[0],
@@ -197,23 +199,23 @@ TEST(MachineUpdate, RejectsBadRemovals) {
     (void)copy->reconnected();
     // Skip reestablish by delivering the peer's view of it.
     msg::ChannelReestablish re{qid, copy->state().remote_commit.number + 1,
-                               copy->state().local_commit.number, {}, {}};
+                               copy->state().local_commit.number, {}, {}, {}};
     if (re.next_revocation_number > 0) {
       auto sec = generate_from_seed(derive_channel_secrets(q.m_seeds[0], 0).shachain_seed,
                                     shachain_index(re.next_revocation_number - 1));
-      re.your_last_per_commitment_secret = *msg::PerCommitmentSecret::from_span(sec.expose());
+      re.your_last_per_commitment_secret = *wire::PerCommitmentSecret::from_span(sec.expose());
     }
     auto ok = copy->handle(re);
     ASSERT_FALSE(ok.rejected) << ok.rejected->message;
-    auto r = copy->handle(std::visit([](const auto& x) -> msg::Message { return x; }, c.u));
+    auto r = copy->handle(std::visit([](const auto& x) -> wire::Message { return x; }, c.u));
     ASSERT_TRUE(r.rejected) << c.name;
     EXPECT_EQ(r.rejected->action, PeerAction::FailChannel) << c.name;
   }
   // A double fulfill.
-  auto once = q.m[0]->handle(msg::UpdateFulfillHtlc{qid, id, preimage(1)});
+  auto once = q.m[0]->handle(msg::UpdateFulfillHtlc{qid, id, preimage(1), {}});
   EXPECT_FALSE(once.rejected);
   EXPECT_TRUE(has_event<event::OutgoingFulfilled>(once));
-  auto twice = q.m[0]->handle(msg::UpdateFulfillHtlc{qid, id, preimage(1)});
+  auto twice = q.m[0]->handle(msg::UpdateFulfillHtlc{qid, id, preimage(1), {}});
   ASSERT_TRUE(twice.rejected);
   EXPECT_EQ(twice.rejected->action, PeerAction::FailChannel);
 }
@@ -227,8 +229,8 @@ TEST(MachineUpdate, RejectsBadCommitmentSigned) {
     auto cs = sent<msg::CommitmentSigned>(*c).at(0);
     p.deliver(1);  // the add
     if (variant == 0) cs.signature.data()[10] ^= 1;                   // invalid signature
-    if (variant == 1) cs.htlc_signatures.clear();                     // wrong num_htlcs
-    if (variant == 2) cs.htlc_signatures.at(0).data()[3] ^= 1;        // invalid htlc signature
+    if (variant == 1) cs.htlc_signature.clear();                     // wrong num_htlcs
+    if (variant == 2) cs.htlc_signature.at(0).data()[3] ^= 1;        // invalid htlc signature
     auto r = p.m[1]->handle(cs);
     ASSERT_TRUE(r.rejected) << variant;
     EXPECT_EQ(r.rejected->action, PeerAction::FailChannel);
@@ -238,7 +240,7 @@ TEST(MachineUpdate, RejectsBadCommitmentSigned) {
   // commitment_signed without any update.
   Pair q;
   q.establish();
-  auto r = q.m[1]->handle(msg::CommitmentSigned{q.m[1]->state().channel_id, {}, {}});
+  auto r = q.m[1]->handle(msg::CommitmentSigned{q.m[1]->state().channel_id, {}, {}, {}});
   ASSERT_TRUE(r.rejected);
   EXPECT_EQ(r.rejected->action, PeerAction::FailChannel);
 }
@@ -276,10 +278,10 @@ TEST(MachineUpdate, UpdateFeeRules) {
   EXPECT_EQ(p.m[1]->state().local_commit.spec.feerate, FeeratePerKw(2000));
   EXPECT_EQ(p.m[0]->state().local_commit.spec.feerate, FeeratePerKw(2000));
   // The opener receiving update_fee fails the channel; so does an absurd feerate.
-  auto r = p.m[0]->handle(msg::UpdateFee{p.m[0]->state().channel_id, FeeratePerKw(3000)});
+  auto r = p.m[0]->handle(msg::UpdateFee{p.m[0]->state().channel_id, FeeratePerKw(3000), {}});
   ASSERT_TRUE(r.rejected);
   EXPECT_EQ(r.rejected->action, PeerAction::FailChannel);
-  auto r2 = p.m[1]->handle(msg::UpdateFee{p.m[1]->state().channel_id, FeeratePerKw(1)});
+  auto r2 = p.m[1]->handle(msg::UpdateFee{p.m[1]->state().channel_id, FeeratePerKw(1), {}});
   ASSERT_TRUE(r2.rejected);
   EXPECT_EQ(r2.rejected->action, PeerAction::FailChannel);
 }
@@ -310,12 +312,77 @@ TEST(MachineUpdate, ChannelRecordRoundTripsAndRejectsGarbage) {
   for (size_t cut : {size_t{0}, size_t{1}, rec.size() / 2, rec.size() - 1}) {
     EXPECT_FALSE(deserialize_channel_state(ByteSpan(rec.data(), cut)).ok()) << cut;
   }
-  Bytes v2 = rec;
-  v2[1] = 2;
-  EXPECT_FALSE(deserialize_channel_state(v2).ok());
+  for (uint8_t version : {1, 3}) {  // version 1 (never deployed) and an unknown one
+    Bytes other = rec;
+    other[1] = version;
+    EXPECT_FALSE(deserialize_channel_state(other).ok()) << int{version};
+  }
   Bytes extra = rec;
   extra.push_back(0);
   EXPECT_FALSE(deserialize_channel_state(extra).ok());
+}
+
+// The machine takes whatever wire::decode_message gives: channel messages are handled,
+// connection-level and gossip ones are left to the caller, unsupported features warned.
+TEST(MachineWire, DispatchesByMessageKind) {
+  Pair p;
+  p.establish();
+  ChannelId cid = p.m[0]->state().channel_id;
+  EXPECT_EQ(channel_id_of(wire::Message(msg::UpdateFee{cid, FeeratePerKw(300), {}})), cid);
+  EXPECT_EQ(channel_id_of(wire::Message(p.open_msg)), p.open_msg.temporary_channel_id);
+  EXPECT_FALSE(channel_id_of(wire::Message(msg::Ping{})));
+  EXPECT_FALSE(channel_id_of(wire::Message(wire::IgnoredMessage{99})));
+  for (const wire::Message& m :
+       {wire::Message(msg::Ping{}), wire::Message(msg::Init{}), wire::Message(msg::ChannelUpdate{}),
+        wire::Message(wire::IgnoredMessage{99}),
+        wire::Message(msg::AnnouncementSignatures{cid, {}, {}, {}, {}})}) {
+    auto r = p.m[0]->handle(m);
+    ASSERT_TRUE(r.rejected);
+    EXPECT_EQ(r.rejected->action, PeerAction::Ignore);
+    EXPECT_TRUE(r.actions.empty());
+  }
+  for (const wire::Message& m :
+       {wire::Message(msg::Stfu{cid, 1, {}}), wire::Message(msg::TxComplete{cid, {}}),
+        wire::Message(msg::ClosingComplete{})}) {
+    auto r = p.m[0]->handle(m);
+    ASSERT_TRUE(r.rejected);
+    EXPECT_EQ(r.rejected->action, PeerAction::Warn);
+    EXPECT_EQ(sent<msg::Warning>(r).size(), 1u);
+  }
+  EXPECT_EQ(p.m[0]->state().phase, Phase::Normal);
+  // A warning from the peer changes nothing.
+  auto w = p.m[0]->handle(msg::Warning{cid, Bytes{'h', 'i'}, {}});
+  EXPECT_FALSE(w.rejected);
+  EXPECT_TRUE(w.actions.empty());
+}
+
+// Every update keeps its TLV extension (unknown odd records included) through the
+// persisted record, so a retransmission after a restart is the message first sent.
+TEST(MachineWire, PersistedUpdatesKeepTheirTlvs) {
+  Pair p;
+  p.establish();
+  ChannelState s = p.m[0]->state();
+  msg::UpdateAddHtlc add{s.channel_id, 0, Msat(5000), hash_of(preimage(1)), BlockHeight(700),
+                         wire::OnionPacket(), {}};
+  add.onion_routing_packet.data()[0] = 0x00;
+  add.onion_routing_packet.data()[100] = 0x42;
+  add.tlvs.blinded_path = s.remote_keys.htlc_basepoint;
+  add.tlvs.unknown.push_back(wire::TlvRecord{7, Bytes{1, 2, 3}});
+  msg::UpdateFulfillHtlc ful{s.channel_id, 3, preimage(2), {}};
+  ful.tlvs.unknown.push_back(wire::TlvRecord{5, Bytes{9}});
+  s.ours.proposed.push_back(add);
+  s.theirs.acked.push_back(ful);
+  auto back = deserialize_channel_state(serialize(s));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, s);
+  EXPECT_EQ(std::get<msg::UpdateAddHtlc>(back->ours.proposed.at(0)), add);
+  // A record whose update is some other message is refused.
+  Bytes good = serialize(s);
+  Bytes enc = wire::encode_message(ful);
+  auto pos = std::search(good.begin(), good.end(), enc.begin(), enc.end());
+  ASSERT_NE(pos, good.end());
+  pos[1] = 0x12;  // update_fulfill_htlc (130) -> ping (18)
+  EXPECT_FALSE(deserialize_channel_state(good).ok());
 }
 
 }  // namespace
