@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 namespace {
 const std::vector<std::string> PROTOCOL_FOLDERS = {"common",  "crypto", "wire",  "noise",
                                                    "bitcoin", "channel", "onion", "invoice",
-                                                   "gossip",  "route",  "tower"};
+                                                   "payment", "gossip", "route",  "tower"};
 
 const std::regex IO_INCLUDE(
     R"(^\s*#\s*include\s*[<"](uv\.h|uv/|lmdb\.h|capnp/|kj/|sys/socket\.h|sys/stat\.h|netinet/|)"
