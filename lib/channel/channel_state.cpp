@@ -326,8 +326,8 @@ Bytes serialize(const ChannelState& s) {
   o.u8(s.shutdown_received ? 1 : 0);
   put_opt_sat(o, s.closing_fee_sent);
   put_opt_sat(o, s.closing_fee_received);
-  o.u8(s.remote_closing_signature ? 1 : 0);
-  if (s.remote_closing_signature) o.fixed(*s.remote_closing_signature);
+  o.bytes(s.closing_tx);
+  o.u8(s.local_data_loss ? 1 : 0);
   o.bytes({});  // extension TLVs (none in version 2)
   return o.take();
 }
@@ -369,7 +369,8 @@ Result<ChannelState> deserialize_channel_state(ByteSpan record) {
   s.shutdown_received = in.flag();
   s.closing_fee_sent = get_opt_sat(in);
   s.closing_fee_received = get_opt_sat(in);
-  if (in.flag()) s.remote_closing_signature = in.fixed<wire::Signature>();
+  s.closing_tx = in.bytes();
+  s.local_data_loss = in.flag();
   (void)in.bytes();  // extensions
   if (!in.ok() || bad_kind) return fail("channel record: truncated or malformed");
   if (!in.done()) return fail("channel record: trailing bytes");

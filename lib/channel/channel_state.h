@@ -100,6 +100,9 @@ struct ChannelState {
   RemoteKeys remote_keys;
   bool channel_ready_sent = false;
   bool channel_ready_received = false;
+  // channel_reestablish proved that we lost state: our latest commitment may be revoked,
+  // so it is never broadcast (we wait for the peer's).
+  bool local_data_loss = false;
 
   LocalCommit local_commit;
   RemoteCommit remote_commit;
@@ -121,8 +124,8 @@ struct ChannelState {
   bool shutdown_received = false;
   std::optional<Sat> closing_fee_sent;
   std::optional<Sat> closing_fee_received;
-  // The peer's signature of the closing transaction at closing_fee_sent, once both agree.
-  std::optional<wire::Signature> remote_closing_signature;
+  // The mutual closing transaction with both signatures, once both agreed (Closed).
+  Bytes closing_tx;
 
   friend bool operator==(const ChannelState&, const ChannelState&) = default;
 };

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "channel/sign.h"
 #include "crypto/hash.h"
 
 namespace fulgur::channel {
@@ -36,19 +37,18 @@ Bytes text(std::string_view s) { return Bytes(s.begin(), s.end()); }
 }  // namespace
 
 ChannelMachine::ChannelMachine(const ChannelConfig& config, const crypto::Secret32& node_seed,
-                               uint64_t key_index, const CommitmentBuilder& builder)
+                               uint64_t key_index)
     : m_config(config),
-      m_builder(&builder),
       m_secrets(derive_channel_secrets(node_seed, key_index)) {
   m_s.key_index = key_index;
   m_s.chain_hash = config.chain_hash;
 }
 
 Result<ChannelMachine> ChannelMachine::restore(const ChannelConfig& config,
-                                               const crypto::Secret32& node_seed, ByteSpan record,
-                                               const CommitmentBuilder& builder) {
+                                               const crypto::Secret32& node_seed,
+                                               ByteSpan record) {
   FULGUR_TRY(ChannelState s, deserialize_channel_state(record));
-  ChannelMachine m(config, node_seed, s.key_index, builder);
+  ChannelMachine m(config, node_seed, s.key_index);
   m.m_s = std::move(s);
   if (!m.m_s.remote_secrets.empty()) {
     FULGUR_TRY(m.m_remote_secrets, ShachainStore::from_bytes(m.m_s.remote_secrets));
@@ -92,51 +92,47 @@ Result<Basepoints> ChannelMachine::remote_basepoints() const {
   return Basepoints{revocation, payment, delayed, htlc};
 }
 
-Result<CommitmentContext> ChannelMachine::context(bool holder_is_us, uint64_t number,
-                                                  const CommitSpec& spec,
-                                                  const crypto::PublicKey& point) const {
+Result<BuiltCommitment> ChannelMachine::build(bool holder_is_us, uint64_t number,
+                                              const CommitSpec& spec,
+                                              const crypto::PublicKey& point) const {
   FULGUR_TRY(Basepoints remote, remote_basepoints());
   Basepoints local = local_basepoints();
   FULGUR_TRY(CommitmentKeys keys, holder_is_us ? derive_commitment_keys(point, local, remote)
                                                : derive_commitment_keys(point, remote, local));
-  CommitmentContext c;
-  c.type = m_s.type;
-  c.funding_txid = m_s.funding_txid;
-  c.funding_output_index = m_s.funding_output_index;
-  c.funding_amount = m_s.funding_amount;
-  auto ours = m_secrets.funding_secret.public_key().serialize();
-  c.holder_funding_pubkey = holder_is_us ? ours : m_s.remote_keys.funding_pubkey.array();
-  c.countersigner_funding_pubkey = holder_is_us ? m_s.remote_keys.funding_pubkey.array() : ours;
-  c.holder_is_opener = holder_is_us == m_s.is_opener;
-  c.commitment_number = number;
-  FULGUR_TRY(auto remote_payment, parse_point(m_s.remote_keys.payment_basepoint));
-  const auto& opener_pay = m_s.is_opener ? local.payment_basepoint : remote_payment;
-  const auto& accepter_pay = m_s.is_opener ? remote_payment : local.payment_basepoint;
-  c.obscuring_factor = obscuring_factor(opener_pay, accepter_pay);
-  // The holder's to_self_delay is set by the countersigner, the dust limit by the holder.
-  c.to_self_delay = CltvDelta(holder_is_us ? m_s.remote_params.to_self_delay
-                                           : m_s.local_params.to_self_delay);
-  c.dust_limit = holder_is_us ? m_s.local_params.dust_limit : m_s.remote_params.dust_limit;
-  c.feerate = spec.feerate;
-  c.to_holder = holder_is_us ? spec.to_us : spec.to_them;
-  c.to_countersigner = holder_is_us ? spec.to_them : spec.to_us;
+  FULGUR_TRY(auto remote_funding, parse_point(m_s.remote_keys.funding_pubkey));
+  auto ours = m_secrets.funding_secret.public_key();
+  const auto& opener_pay = m_s.is_opener ? local.payment_basepoint : remote.payment_basepoint;
+  const auto& accepter_pay = m_s.is_opener ? remote.payment_basepoint : local.payment_basepoint;
+  std::vector<Htlc> htlcs;
+  htlcs.reserve(spec.htlcs.size());
   for (const auto& h : spec.htlcs) {
-    c.htlcs.push_back(ContextHtlc{h.offered_by_us == holder_is_us, h.amount, h.payment_hash,
-                                  h.cltv_expiry});
+    htlcs.push_back(Htlc{h.offered_by_us == holder_is_us ? HtlcDirection::Offered
+                                                         : HtlcDirection::Received,
+                         h.amount, h.payment_hash, h.cltv_expiry});
   }
-  c.per_commitment_point = keys.per_commitment_point.serialize();
-  c.revocation_pubkey = keys.revocation_pubkey.serialize();
-  c.holder_delayed_pubkey = keys.local_delayed_pubkey.serialize();
-  c.holder_htlc_pubkey = keys.local_htlcpubkey.serialize();
-  c.countersigner_htlc_pubkey = keys.remote_htlcpubkey.serialize();
-  c.countersigner_payment_pubkey = keys.remote_payment_pubkey.serialize();
-  return c;
+  CommitmentSpec c{
+      .type = m_s.type,
+      .funding_outpoint = bitcoin::OutPoint{m_s.funding_txid, m_s.funding_output_index},
+      .funding_amount = m_s.funding_amount,
+      .local_funding_pubkey = holder_is_us ? ours : remote_funding,
+      .remote_funding_pubkey = holder_is_us ? remote_funding : ours,
+      .local_is_opener = holder_is_us == m_s.is_opener,
+      .commitment_number = number,
+      .obscuring_factor = obscuring_factor(opener_pay, accepter_pay),
+      // The holder's to_self_delay is set by the countersigner, the dust limit by the holder.
+      .to_self_delay = CltvDelta(holder_is_us ? m_s.remote_params.to_self_delay
+                                              : m_s.local_params.to_self_delay),
+      .dust_limit = holder_is_us ? m_s.local_params.dust_limit : m_s.remote_params.dust_limit,
+      .feerate = spec.feerate,
+      .to_local = holder_is_us ? spec.to_us : spec.to_them,
+      .to_remote = holder_is_us ? spec.to_them : spec.to_us,
+      .htlcs = std::move(htlcs)};
+  return build_commitment(std::move(c), keys);
 }
 
 Result<msg::CommitmentSigned> ChannelMachine::sign_remote(const RemoteCommit& commit) const {
   FULGUR_TRY(auto point, parse_point(commit.per_commitment_point));
-  FULGUR_TRY(auto ctx, context(false, commit.number, commit.spec, point));
-  FULGUR_TRY(auto built, m_builder->build(ctx));
+  FULGUR_TRY(auto built, build(false, commit.number, commit.spec, point));
   msg::CommitmentSigned out;
   out.channel_id = m_s.channel_id;
   out.signature = wire::to_wire_signature(crypto::sign(m_secrets.funding_secret, built.sighash));
@@ -154,10 +150,9 @@ Status ChannelMachine::verify_local(uint64_t number, const CommitSpec& spec,
                                     const wire::Signature& sig,
                                     const std::vector<wire::Signature>& htlc_sigs) const {
   auto point = local_point(number);
-  FULGUR_TRY(auto ctx, context(true, number, spec, point));
-  FULGUR_TRY(auto built, m_builder->build(ctx));
+  FULGUR_TRY(auto built, build(true, number, spec, point));
   FULGUR_TRY(auto funding_key, parse_point(m_s.remote_keys.funding_pubkey));
-  auto parsed = crypto::Signature::from_compact(sig.span());
+  auto parsed = wire::to_crypto_signature(sig);
   if (!parsed || !crypto::verify(funding_key, built.sighash, *parsed)) {
     return fail("invalid commitment signature", PeerAction::FailChannel);
   }
@@ -165,15 +160,40 @@ Status ChannelMachine::verify_local(uint64_t number, const CommitSpec& spec,
     return fail("wrong number of htlc signatures", PeerAction::FailChannel);
   }
   if (htlc_sigs.empty()) return {};
-  FULGUR_TRY(auto remote_htlc_base, parse_point(m_s.remote_keys.htlc_basepoint));
-  FULGUR_TRY(auto htlc_key, derive_pubkey(remote_htlc_base, point));
+  // The countersignatory's HTLC key for our commitment: the peer's htlc_basepoint tweaked
+  // with our per-commitment point.
+  const PublicKey& htlc_key = built.keys.remote_htlcpubkey;
   for (size_t i = 0; i < htlc_sigs.size(); ++i) {
-    auto s = crypto::Signature::from_compact(htlc_sigs[i].span());
+    auto s = wire::to_crypto_signature(htlc_sigs[i]);
     if (!s || !crypto::verify(htlc_key, built.htlc_sighashes[i], *s)) {
       return fail("invalid htlc signature", PeerAction::FailChannel);
     }
   }
   return {};
+}
+
+Result<HolderCommitment> ChannelMachine::holder_commitment() const {
+  if (m_s.phase == Phase::AwaitingAccept || m_s.phase == Phase::AwaitingFundingTx ||
+      m_s.phase == Phase::AwaitingFundingCreated || m_s.phase == Phase::AwaitingFundingSigned ||
+      m_s.phase == Phase::Aborted) {
+    return fail("no commitment signed by the peer yet");
+  }
+  if (m_s.local_data_loss) return fail("we lost state: our commitment may be revoked");
+  const LocalCommit& lc = m_s.local_commit;
+  FULGUR_TRY(auto built, build(true, lc.number, lc.spec, local_point(lc.number)));
+  FULGUR_TRY(auto remote_funding, parse_point(m_s.remote_keys.funding_pubkey));
+  FULGUR_TRY(auto remote_sig, wire::to_crypto_signature(lc.remote_signature));
+  auto our_sig = crypto::sign(m_secrets.funding_secret, built.sighash);
+  HolderCommitment h{lc.number,  std::move(built.spec),    built.keys,
+                     std::move(built.commitment), {},      std::move(built.htlc_txs),
+                     lc.remote_htlc_signatures};
+  h.signed_tx = h.commitment.tx;
+  // BOLT 3: the funding witness is 0 <signature_for_pubkey1> <signature_for_pubkey2>, in the
+  // order of the funding script's (lexicographically sorted) keys.
+  h.signed_tx.inputs[0].witness =
+      funding_witness(m_secrets.funding_secret.public_key(), with_sighash(our_sig, SIGHASH_ALL),
+                      remote_funding, with_sighash(remote_sig, SIGHASH_ALL));
+  return h;
 }
 
 msg::RevokeAndAck ChannelMachine::revocation_for(uint64_t revoked_number) const {
@@ -230,17 +250,16 @@ void ChannelMachine::fail_channel(Outputs& out, const std::string& reason) {
 void ChannelMachine::hand_out_commitment(Outputs& out) {
   m_s.phase = Phase::ForceClosed;
   persist(out);
+  // Our latest commitment: we have revoked only the ones before it. Its remote signature
+  // was verified over exactly this build, so building and signing it again cannot fail.
+  auto holder = holder_commitment();
+  FULGUR_ASSERT(holder.ok());
   BroadcastTx tx;
   tx.kind = TxKind::Commitment;
-  // Our latest commitment: we have revoked only the ones before it.
   tx.commitment_number = m_s.local_commit.number;
+  tx.tx = holder->signed_tx.serialize();
+  tx.txid = holder->signed_tx.txid();
   tx.spec = m_s.local_commit.spec;
-  auto ctx = context(true, m_s.local_commit.number, m_s.local_commit.spec,
-                     local_point(m_s.local_commit.number));
-  if (ctx) {
-    auto built = m_builder->build(*ctx);
-    if (built) tx.tx = built->tx;
-  }
   out.actions.push_back(std::move(tx));
 }
 

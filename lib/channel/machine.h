@@ -67,7 +67,10 @@ enum class TxKind { Funding, Commitment, MutualClose };
 struct BroadcastTx {
   TxKind kind = TxKind::Funding;
   uint64_t commitment_number = 0;  // for Commitment
-  Bytes tx;                        // the transaction (empty while the stand-in builder is used)
+  // The fully signed transaction: the funding tx as the wallet made it; our latest
+  // commitment with both funding signatures; the mutual close with both signatures.
+  Bytes tx;
+  Txid txid;                       // for Commitment and MutualClose
   CommitSpec spec;                 // for Commitment: what it pays; for MutualClose: balances
   Sat fee;                         // for MutualClose
 };
@@ -120,6 +123,20 @@ struct Outputs {
   void append(Outputs&& other);
 };
 
+// Our latest commitment, fully signed, with what BOLT 5 needs to spend from it (channeld
+// hands it to the chain on a force close; the on-chain resolution sweeps its outputs).
+struct HolderCommitment {
+  uint64_t number = 0;
+  CommitmentSpec spec;  // BOLT 3 view: "local" is us; spec.htlcs[i] = local_commit.spec.htlcs[i]
+  CommitmentKeys keys;
+  CommitmentTx commitment;         // unsigned; says which output is which
+  bitcoin::Transaction signed_tx;  // commitment.tx with the funding witness, both signatures
+  // The second-stage HTLC-timeout / HTLC-success transactions (unsigned) and the peer's
+  // signature for each, both in commitment output order.
+  std::vector<HtlcTx> htlc_txs;
+  std::vector<wire::Signature> remote_htlc_signatures;
+};
+
 struct OpenRequest {
   uint64_t key_index = 0;
   ChannelId temporary_channel_id;
@@ -134,18 +151,15 @@ class ChannelMachine {
  public:
   // Opener: a machine in AwaitingAccept and its open_channel.
   static Result<ChannelMachine> open(const ChannelConfig& config, const crypto::Secret32& node_seed,
-                                     const OpenRequest& request, const CommitmentBuilder& builder,
-                                     Outputs& out);
+                                     const OpenRequest& request, Outputs& out);
   // Accepter: checks the peer's open_channel; a machine in AwaitingFundingCreated and its
   // accept_channel, or the rejection (with `out` holding the error to send).
   static Result<ChannelMachine> accept(const ChannelConfig& config,
                                        const crypto::Secret32& node_seed, uint64_t key_index,
-                                       const msg::OpenChannel& open,
-                                       const CommitmentBuilder& builder, Outputs& out);
+                                       const msg::OpenChannel& open, Outputs& out);
   // Rebuilds a machine from its last persisted record (as if just disconnected).
   static Result<ChannelMachine> restore(const ChannelConfig& config,
-                                        const crypto::Secret32& node_seed, ByteSpan record,
-                                        const CommitmentBuilder& builder);
+                                        const crypto::Secret32& node_seed, ByteSpan record);
 
   // A message from the peer for this channel, as wire::decode_message gave it (the caller
   // routes by channel_id_of). Messages outside BOLT 2's v1 channel protocol are refused:
@@ -182,18 +196,21 @@ class ChannelMachine {
   std::vector<SpecHtlc> pending_incoming() const;
   // Every commitment number we revoked is below this one.
   uint64_t local_commitment_number() const { return m_s.local_commit.number; }
+  // Our latest commitment, signed by both (an error before the peer signed one). Never a
+  // revoked one. After WeAreBehind, our commitment may be revoked: do not broadcast it.
+  Result<HolderCommitment> holder_commitment() const;
 
  private:
   ChannelMachine(const ChannelConfig& config, const crypto::Secret32& node_seed,
-                 uint64_t key_index, const CommitmentBuilder& builder);
+                 uint64_t key_index);
 
   // Keys and signatures.
   crypto::Secret32 local_secret(uint64_t n) const;
   crypto::PublicKey local_point(uint64_t n) const;
   Basepoints local_basepoints() const;
   Result<Basepoints> remote_basepoints() const;
-  Result<CommitmentContext> context(bool holder_is_us, uint64_t number, const CommitSpec& spec,
-                                    const crypto::PublicKey& point) const;
+  Result<BuiltCommitment> build(bool holder_is_us, uint64_t number, const CommitSpec& spec,
+                                const crypto::PublicKey& point) const;
   Result<msg::CommitmentSigned> sign_remote(const RemoteCommit& commit) const;
   Status verify_local(uint64_t number, const CommitSpec& spec, const wire::Signature& sig,
                       const std::vector<wire::Signature>& htlc_sigs) const;
@@ -253,12 +270,15 @@ class ChannelMachine {
   void maybe_send_shutdown(Outputs& out);
   void maybe_start_negotiation(Outputs& out);
   Sat max_closing_fee() const;
-  ClosingContext closing_context(Sat fee) const;
-  msg::ClosingSigned sign_closing(Sat fee) const;
-  void finish_mutual_close(Outputs& out, Sat fee);
+  Script funding_witness_script() const;
+  Result<bitcoin::Transaction> closing_tx(Sat fee, Sat dust_limit, bool omit_remote) const;
+  Result<msg::ClosingSigned> sign_closing(Sat fee) const;
+  std::optional<bitcoin::Transaction> closing_signed_by_peer(const msg::ClosingSigned& m) const;
+  void finish_mutual_close(Outputs& out, Sat fee, const bitcoin::Transaction& peer_signed,
+                           const wire::Signature& peer_sig);
+  void hand_out_closing(Outputs& out) const;
 
   ChannelConfig m_config;
-  const CommitmentBuilder* m_builder;
   LocalChannelSecrets m_secrets;
   ChannelState m_s;
   ShachainStore m_remote_secrets;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "channel/machine.h"
+#include "channel/sign.h"
 #include "crypto/hash.h"
 
 namespace fulgur::channel {
@@ -119,25 +120,58 @@ Sat ChannelMachine::max_closing_fee() const {
   return fee_for_weight(m_s.local_commit.spec.feerate, commitment_base_weight(m_s.type));
 }
 
-ClosingContext ChannelMachine::closing_context(Sat fee) const {
+Result<bitcoin::Transaction> ChannelMachine::closing_tx(Sat fee, Sat dust_limit,
+                                                        bool omit_remote) const {
+  // Built from the peer's side when its output is the one left out (ClosingSpec omits the
+  // "local" output); the transaction is the same either way (BIP 69 order).
   const CommitSpec& spec = m_s.local_commit.spec;
-  ClosingContext c;
-  c.funding_txid = m_s.funding_txid;
-  c.funding_output_index = m_s.funding_output_index;
+  ClosingSpec c;
+  c.funding_outpoint = bitcoin::OutPoint{m_s.funding_txid, m_s.funding_output_index};
   c.funding_amount = m_s.funding_amount;
-  c.to_opener = m_s.is_opener ? spec.to_us : spec.to_them;
-  c.to_other = m_s.is_opener ? spec.to_them : spec.to_us;
-  c.opener_scriptpubkey = m_s.is_opener ? m_s.local_shutdown_script : m_s.remote_shutdown_script;
-  c.other_scriptpubkey = m_s.is_opener ? m_s.remote_shutdown_script : m_s.local_shutdown_script;
+  c.to_local = omit_remote ? spec.to_them : spec.to_us;
+  c.to_remote = omit_remote ? spec.to_us : spec.to_them;
+  c.local_is_opener = omit_remote ? !m_s.is_opener : m_s.is_opener;
   c.fee = fee;
-  return c;
+  c.dust_limit = dust_limit;
+  c.local_scriptpubkey = Script(omit_remote ? m_s.remote_shutdown_script : m_s.local_shutdown_script);
+  c.remote_scriptpubkey = Script(omit_remote ? m_s.local_shutdown_script : m_s.remote_shutdown_script);
+  c.omit_local = omit_remote;
+  return build_closing_tx(c);
 }
 
-msg::ClosingSigned ChannelMachine::sign_closing(Sat fee) const {
-  Hash256 h = m_builder->closing_sighash(closing_context(fee));
-  return msg::ClosingSigned{m_s.channel_id, fee,
-                            wire::to_wire_signature(crypto::sign(m_secrets.funding_secret, h)),
-                            {}};
+Script ChannelMachine::funding_witness_script() const {
+  auto remote = crypto::PublicKey::parse(m_s.remote_keys.funding_pubkey.span());
+  FULGUR_ASSERT(remote.ok());  // checked when the peer sent it
+  return funding_script(m_secrets.funding_secret.public_key(), *remote);
+}
+
+Result<msg::ClosingSigned> ChannelMachine::sign_closing(Sat fee) const {
+  // BOLT 3 (legacy closing transaction): MUST remove any output below its own
+  // dust_limit_satoshis. We never leave out our own output.
+  FULGUR_TRY(auto tx, closing_tx(fee, m_s.local_params.dust_limit, false));
+  auto sig = sign_funding_input(tx, funding_witness_script(), m_s.funding_amount,
+                                m_secrets.funding_secret);
+  return msg::ClosingSigned{m_s.channel_id, fee, wire::to_wire_signature(sig), {}};
+}
+
+std::optional<bitcoin::Transaction> ChannelMachine::closing_signed_by_peer(
+    const msg::ClosingSigned& m) const {
+  auto key = crypto::PublicKey::parse(m_s.remote_keys.funding_pubkey.span());
+  auto sig = wire::to_crypto_signature(m.signature);
+  if (!key || !sig) return std::nullopt;
+  Script script = funding_witness_script();
+  // BOLT 2: the signature must be valid for either variant of the closing transaction: with
+  // both outputs, or with the signer's own output left out. Each side removes the outputs
+  // below its own dust limit, so the peer's and ours are both tried.
+  for (Sat dust : {m_s.remote_params.dust_limit, m_s.local_params.dust_limit}) {
+    for (bool omit_remote : {false, true}) {
+      auto tx = closing_tx(m.fee_satoshis, dust, omit_remote);
+      if (tx && verify_funding_input(*tx, script, m_s.funding_amount, *key, *sig)) {
+        return std::move(*tx);
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 void ChannelMachine::maybe_start_negotiation(Outputs& out) {
@@ -155,37 +189,61 @@ void ChannelMachine::maybe_start_negotiation(Outputs& out) {
   // either commitment transaction: SHOULD send a closing_signed message.
   if (m_s.phase != Phase::Negotiating || !m_s.is_opener || m_s.closing_fee_sent) return;
   Sat fee = std::min(fee_for_weight(m_config.closing_feerate, CLOSING_WEIGHT), max_closing_fee());
+  auto sig = sign_closing(fee);
+  if (!sig) {
+    fail_channel(out, "cannot build the closing transaction: " + sig.error().message);
+    return;
+  }
   m_s.closing_fee_sent = fee;
-  send(out, sign_closing(fee));
+  send(out, std::move(*sig));
 }
 
-void ChannelMachine::finish_mutual_close(Outputs& out, Sat fee) {
+void ChannelMachine::finish_mutual_close(Outputs& out, Sat fee,
+                                         const bitcoin::Transaction& peer_signed,
+                                         const wire::Signature& peer_sig) {
+  // Our signature on the exact variant the peer signed, then both in the funding witness.
+  bitcoin::Transaction tx = peer_signed;
+  auto ours = sign_funding_input(tx, funding_witness_script(), m_s.funding_amount,
+                                 m_secrets.funding_secret);
+  auto theirs = wire::to_crypto_signature(peer_sig);
+  FULGUR_ASSERT(theirs.ok());  // verified by closing_signed_by_peer
+  auto remote = crypto::PublicKey::parse(m_s.remote_keys.funding_pubkey.span());
+  FULGUR_ASSERT(remote.ok());
+  tx.inputs[0].witness =
+      funding_witness(m_secrets.funding_secret.public_key(), with_sighash(ours, SIGHASH_ALL),
+                      *remote, with_sighash(*theirs, SIGHASH_ALL));
   m_s.phase = Phase::Closed;
   m_s.closing_fee_sent = fee;
+  m_s.closing_tx = tx.serialize();
   persist(out);
+  hand_out_closing(out);
+}
+
+void ChannelMachine::hand_out_closing(Outputs& out) const {
   BroadcastTx tx;
   tx.kind = TxKind::MutualClose;
+  tx.tx = m_s.closing_tx;
+  auto parsed = bitcoin::parse_transaction(m_s.closing_tx);
+  if (parsed) tx.txid = parsed->txid();
   tx.spec = m_s.local_commit.spec;
-  tx.fee = fee;
+  tx.fee = m_s.closing_fee_sent.value_or(Sat(0));
   out.actions.push_back(std::move(tx));
   out.actions.push_back(Event{event::MutualClosed{}});
 }
 
 Outputs ChannelMachine::on_closing_signed(const msg::ClosingSigned& m) {
   if (m_s.phase != Phase::Negotiating) return reject(fail_conn("unexpected closing_signed"));
-  // BOLT #2: if the signature is not valid for either variant of close transaction: MUST
-  // fail the connection.
-  Hash256 h = m_builder->closing_sighash(closing_context(m.fee_satoshis));
-  auto key = crypto::PublicKey::parse(m_s.remote_keys.funding_pubkey.span());
-  auto sig = crypto::Signature::from_compact(m.signature.span());
-  if (!key || !sig || !crypto::verify(*key, h, *sig)) {
-    return reject(fail_conn("invalid closing_signed signature"));
-  }
+  // BOLT #2: if the signature is not valid for either variant of closing transaction
+  // specified in BOLT #3 OR non-compliant with LOW-S-standard rule: MUST send a warning and
+  // close the connection, or send an error and fail the channel. (crypto::verify accepts
+  // only low-S signatures.)
+  auto signed_tx = closing_signed_by_peer(m);
+  if (!signed_tx) return reject(fail_conn("invalid closing_signed signature"));
   Outputs out;
   // BOLT #2: if fee_satoshis is equal to its previously sent fee_satoshis: SHOULD sign and
   // broadcast the final closing transaction.
   if (m_s.closing_fee_sent && *m_s.closing_fee_sent == m.fee_satoshis) {
-    finish_mutual_close(out, m.fee_satoshis);
+    finish_mutual_close(out, m.fee_satoshis, *signed_tx, m.signature);
     return out;
   }
   // BOLT #2: otherwise, if fee_satoshis is greater than the base fee of the final commitment
@@ -212,14 +270,18 @@ Outputs ChannelMachine::on_closing_signed(const msg::ClosingSigned& m) {
   if (agree) {
     // BOLT #2: if the receiver agrees with the fee: SHOULD reply with a closing_signed with
     // the same fee_satoshis value.
-    send(out, sign_closing(m.fee_satoshis));
-    finish_mutual_close(out, m.fee_satoshis);
+    auto reply = sign_closing(m.fee_satoshis);
+    if (!reply) return reject(fail_conn("closing fee not payable: " + reply.error().message));
+    send(out, std::move(*reply));
+    finish_mutual_close(out, m.fee_satoshis, *signed_tx, m.signature);
     return out;
   }
   // BOLT #2: otherwise: MUST propose a value "strictly between" the received fee_satoshis
   // and its previously-sent fee_satoshis.
+  auto counter = sign_closing(next);
+  if (!counter) return reject(fail_conn("closing fee not payable: " + counter.error().message));
   m_s.closing_fee_sent = next;
-  send(out, sign_closing(next));
+  send(out, std::move(*counter));
   return out;
 }
 

@@ -38,8 +38,7 @@ Status reject_channel(std::string why) { return fail(std::move(why), PeerAction:
 
 Result<ChannelMachine> ChannelMachine::open(const ChannelConfig& config,
                                             const crypto::Secret32& node_seed,
-                                            const OpenRequest& req,
-                                            const CommitmentBuilder& builder, Outputs& out) {
+                                            const OpenRequest& req, Outputs& out) {
   // BOLT #2: MUST set funding_satoshis to less than 2^24 satoshi.
   if (req.funding_satoshis < config.min_funding || req.funding_satoshis > config.max_funding) {
     return fail("funding amount outside our limits");
@@ -57,7 +56,7 @@ Result<ChannelMachine> ChannelMachine::open(const ChannelConfig& config,
   if (req.funding_satoshis.value() * 1000 - req.push_msat.value() < fee.value() * 1000) {
     return fail("funding does not cover the commitment fee");
   }
-  ChannelMachine m(config, node_seed, req.key_index, builder);
+  ChannelMachine m(config, node_seed, req.key_index);
   ChannelState& s = m.m_s;
   s.is_opener = true;
   s.type = req.type;
@@ -212,8 +211,8 @@ Status ChannelMachine::store_upfront_script(const std::optional<Bytes>& script) 
 Result<ChannelMachine> ChannelMachine::accept(const ChannelConfig& config,
                                               const crypto::Secret32& node_seed,
                                               uint64_t key_index, const msg::OpenChannel& open,
-                                              const CommitmentBuilder& builder, Outputs& out) {
-  ChannelMachine m(config, node_seed, key_index, builder);
+                                              Outputs& out) {
+  ChannelMachine m(config, node_seed, key_index);
   ChannelState& s = m.m_s;
   s.is_opener = false;
   s.temporary_channel_id = open.temporary_channel_id;

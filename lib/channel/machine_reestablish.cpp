@@ -67,7 +67,7 @@ Outputs ChannelMachine::reconnected() {
     case Phase::Closed:
       // The closing transaction may not have reached the chain before a restart: hand it
       // out again (broadcasting twice is harmless).
-      if (m_s.closing_fee_sent) finish_mutual_close(out, *m_s.closing_fee_sent);
+      if (!m_s.closing_tx.empty()) hand_out_closing(out);
       return out;
     case Phase::ForceClosed:
       // BOLT #2: if a channel is in an error state: SHOULD retransmit the error packet.
@@ -119,6 +119,7 @@ Status ChannelMachine::check_data_loss(const msg::ChannelReestablish& m, Outputs
     // We lost state: our commitment may be revoked. Never broadcast it; ask the peer to
     // close and keep its point to sweep our output from its commitment.
     m_s.phase = Phase::ForceClosed;
+    m_s.local_data_loss = true;
     persist(out);
     out.actions.push_back(Event{event::WeAreBehind{m.my_current_per_commitment_point}});
     send(out, msg::Error{m_s.channel_id, Bytes{'b', 'e', 'h', 'i', 'n', 'd'}, {}});

@@ -11,6 +11,7 @@
 #include <set>
 #include <vector>
 
+#include "bitcoin/interpreter.h"
 #include "channel/machine.h"
 #include "crypto/hash.h"
 
@@ -178,6 +179,23 @@ void Simulation::on_send(Channel& c, int i, wire::Message m) {
   if (c.connected) c.queue[i].push_back(wire::encode_message(m));
 }
 
+// A commitment or mutual close must spend the funding output under lib/bitcoin's
+// interpreter with bitcoind's mempool flags: both signatures, in the right order.
+void check_spends_funding(const Channel& c, const BroadcastTx& b) {
+  auto tx = bitcoin::parse_transaction(b.tx);
+  if (!tx) violated("handed out a transaction that does not parse");
+  if (tx->txid() != b.txid) violated("handed out a transaction with the wrong txid");
+  PublicKey keys[2] = {
+      *PublicKey::parse(c.side[1].m->state().remote_keys.funding_pubkey.span()),
+      *PublicKey::parse(c.side[0].m->state().remote_keys.funding_pubkey.span())};
+  auto spent = funding_output(keys[0], keys[1], c.funding);
+  if (tx->inputs.size() != 1 || tx->inputs[0].prevout.txid != c.side[0].m->state().funding_txid) {
+    violated("handed out a transaction that does not spend the funding output");
+  }
+  auto r = bitcoin::verify_input(*tx, 0, spent, bitcoin::verify::STANDARD);
+  if (!r.ok()) violated("handed out a transaction the interpreter rejects");
+}
+
 void Simulation::on_broadcast(Channel& c, int i, const BroadcastTx& tx) {
   switch (tx.kind) {
     case TxKind::Funding:
@@ -190,12 +208,14 @@ void Simulation::on_broadcast(Channel& c, int i, const BroadcastTx& tx) {
         violated("broadcast revoked commitment " + std::to_string(tx.commitment_number));
       }
       if (tx.spec.total().value() != c.funding.value() * 1000) violated("force close leaks funds");
+      check_spends_funding(c, tx);
       c.closed = true;
       break;
     case TxKind::MutualClose:
       if (tx.spec.total().value() != c.funding.value() * 1000 || !tx.spec.htlcs.empty()) {
         violated("mutual close does not pay the whole channel");
       }
+      check_spends_funding(c, tx);
       c.mutual_close_broadcast = true;
       break;
   }
@@ -237,7 +257,7 @@ void Simulation::crash(int node) {
       if (c.side[i].node != node || c.closed) continue;
       auto m = ChannelMachine::restore(m_nodes[static_cast<size_t>(node)].config,
                                        m_nodes[static_cast<size_t>(node)].seed,
-                                       c.side[i].durable, default_commitment_builder());
+                                       c.side[i].durable);
       if (!m) violated("restore failed: " + m.error().message);
       c.side[i].m.emplace(std::move(*m));
       // The connection went down with the process.
@@ -430,15 +450,13 @@ void Simulation::open_channel(int a, int b, uint64_t index) {
   req.feerate_per_kw = FeeratePerKw(static_cast<uint32_t>(253 + m_rng.below(2000)));
   req.type = m_rng.chance(0.5) ? ChannelType::Anchors : ChannelType::StaticRemoteKey;
   auto opener = ChannelMachine::open(m_nodes[static_cast<size_t>(a)].config,
-                                     m_nodes[static_cast<size_t>(a)].seed, req,
-                                     default_commitment_builder(), out);
+                                     m_nodes[static_cast<size_t>(a)].seed, req, out);
   if (!opener) violated("open: " + opener.error().message);
   c->side[0].m.emplace(std::move(*opener));
   auto& open = std::get<msg::OpenChannel>(std::get<SendMessage>(out.actions[0]).message);
   Outputs acc_out;
   auto acc = ChannelMachine::accept(m_nodes[static_cast<size_t>(b)].config,
-                                    m_nodes[static_cast<size_t>(b)].seed, index, open,
-                                    default_commitment_builder(), acc_out);
+                                    m_nodes[static_cast<size_t>(b)].seed, index, open, acc_out);
   if (!acc) violated("accept: " + acc.error().message);
   c->side[1].m.emplace(std::move(*acc));
   c->initial[0] = Msat(c->funding.value() * 1000 - req.push_msat.value());

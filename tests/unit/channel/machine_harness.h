@@ -74,7 +74,7 @@ class Pair {
     req.feerate_per_kw = FeeratePerKw(1000);
     req.type = type;
     Outputs out;
-    auto a = ChannelMachine::open(a_cfg, m_seeds[0], req, default_commitment_builder(), out);
+    auto a = ChannelMachine::open(a_cfg, m_seeds[0], req, out);
     EXPECT_TRUE(a.ok());
     m[0].emplace(std::move(*a));
     open_msg = sent<msg::OpenChannel>(out).at(0);
@@ -83,7 +83,7 @@ class Pair {
   // Runs establishment to Normal.
   void establish() {
     Outputs out;
-    auto b = ChannelMachine::accept(m_cfg[1], m_seeds[1], 0, open_msg, default_commitment_builder(), out);
+    auto b = ChannelMachine::accept(m_cfg[1], m_seeds[1], 0, open_msg, out);
     ASSERT_TRUE(b.ok()) << b.error().message;
     m[1].emplace(std::move(*b));
     take(1, std::move(out));
@@ -105,6 +105,7 @@ class Pair {
     for (auto& a : out.actions) {
       if (auto* p = std::get_if<PersistState>(&a)) durable[i] = p->record;
       if (auto* s = std::get_if<SendMessage>(&a)) queue[i].push_back(s->message);
+      if (auto* b = std::get_if<BroadcastTx>(&a)) broadcast[i].push_back(*b);
     }
   }
   // Delivers the next message queued for side `to` as the peer would get it: encoded and
@@ -168,6 +169,7 @@ class Pair {
   std::optional<ChannelMachine> m[2];
   std::deque<wire::Message> queue[2];  // queue[i]: sent by side i
   Bytes durable[2];
+  std::vector<BroadcastTx> broadcast[2];  // every transaction side i handed out
   Outputs last[2];
   msg::OpenChannel open_msg;
 };

@@ -20,8 +20,7 @@ TEST(MachineOpen, EstablishesBothChannelTypes) {
     EXPECT_EQ(p.m[1]->state().local_commit.spec.to_us, Msat(300000000));
     // Both persisted their state, and it restores.
     for (int i = 0; i < 2; ++i) {
-      auto r = ChannelMachine::restore(p.m_cfg[i], p.m_seeds[i], p.durable[i],
-                                       default_commitment_builder());
+      auto r = ChannelMachine::restore(p.m_cfg[i], p.m_seeds[i], p.durable[i]);
       ASSERT_TRUE(r.ok());
       EXPECT_EQ(r->state().local_commit, p.m[i]->state().local_commit);
     }
@@ -31,8 +30,7 @@ TEST(MachineOpen, EstablishesBothChannelTypes) {
 TEST(MachineOpen, FundingBroadcastOnlyAfterValidFundingSigned) {
   Pair p;
   Outputs out;
-  auto b = ChannelMachine::accept(p.m_cfg[1], p.m_seeds[1], 0, p.open_msg,
-                                  default_commitment_builder(), out);
+  auto b = ChannelMachine::accept(p.m_cfg[1], p.m_seeds[1], 0, p.open_msg, out);
   ASSERT_TRUE(b.ok());
   p.m[1].emplace(std::move(*b));
   p.take(1, out);
@@ -55,8 +53,7 @@ TEST(MachineOpen, FundingBroadcastOnlyAfterValidFundingSigned) {
 TEST(MachineOpen, ChannelReadyWaitsForMinimumDepth) {
   Pair p;
   Outputs out;
-  auto b = ChannelMachine::accept(p.m_cfg[1], p.m_seeds[1], 0, p.open_msg,
-                                  default_commitment_builder(), out);
+  auto b = ChannelMachine::accept(p.m_cfg[1], p.m_seeds[1], 0, p.open_msg, out);
   p.m[1].emplace(std::move(*b));
   p.take(1, out);
   p.deliver(0);
@@ -114,8 +111,7 @@ TEST(MachineOpen, RejectsBadOpenChannel) {
     msg::OpenChannel open = p.open_msg;
     c.mutate(open);
     Outputs out;
-    auto b = ChannelMachine::accept(test_config(), seed_of(2), 0, open,
-                                    default_commitment_builder(), out);
+    auto b = ChannelMachine::accept(test_config(), seed_of(2), 0, open, out);
     ASSERT_FALSE(b.ok()) << c.name;
     EXPECT_EQ(b.error().action, PeerAction::FailChannel) << c.name;
     EXPECT_EQ(sent<msg::Error>(out).size(), 1u) << c.name;
@@ -128,7 +124,7 @@ TEST(MachineOpen, RejectsAnchorsWhenDisabled) {
   ChannelConfig cfg = test_config();
   cfg.allow_anchors = false;
   Outputs out;
-  EXPECT_FALSE(ChannelMachine::accept(cfg, seed_of(2), 0, p.open_msg, default_commitment_builder(), out));
+  EXPECT_FALSE(ChannelMachine::accept(cfg, seed_of(2), 0, p.open_msg, out));
 }
 
 struct AcceptCase {
@@ -156,8 +152,7 @@ TEST(MachineOpen, RejectsBadAcceptChannel) {
   for (const auto& c : cases) {
     Pair p;
     Outputs out;
-    auto b = ChannelMachine::accept(test_config(), seed_of(2), 0, p.open_msg,
-                                    default_commitment_builder(), out);
+    auto b = ChannelMachine::accept(test_config(), seed_of(2), 0, p.open_msg, out);
     ASSERT_TRUE(b.ok());
     auto accept = sent<msg::AcceptChannel>(out).at(0);
     c.mutate(accept);
@@ -174,8 +169,7 @@ TEST(MachineOpen, RejectsBadFundingSignatures) {
   {
     Pair p;
     Outputs out;
-    auto b = ChannelMachine::accept(p.m_cfg[1], p.m_seeds[1], 0, p.open_msg,
-                                    default_commitment_builder(), out);
+    auto b = ChannelMachine::accept(p.m_cfg[1], p.m_seeds[1], 0, p.open_msg, out);
     p.m[1].emplace(std::move(*b));
     p.take(1, out);
     p.deliver(0);
@@ -192,8 +186,7 @@ TEST(MachineOpen, RejectsBadFundingSignatures) {
   {
     Pair p;
     Outputs out;
-    auto b = ChannelMachine::accept(p.m_cfg[1], p.m_seeds[1], 0, p.open_msg,
-                                    default_commitment_builder(), out);
+    auto b = ChannelMachine::accept(p.m_cfg[1], p.m_seeds[1], 0, p.open_msg, out);
     p.m[1].emplace(std::move(*b));
     p.take(1, out);
     p.deliver(0);

@@ -66,7 +66,7 @@ TEST(MachineReestablish, RestartFromRecordLosesNothing) {
   p.deliver(1);
   p.deliver(1);  // B persisted and revoked
   // B crashes: rebuilt from its last record.
-  auto b = ChannelMachine::restore(p.m_cfg[1], p.m_seeds[1], p.durable[1], default_commitment_builder());
+  auto b = ChannelMachine::restore(p.m_cfg[1], p.m_seeds[1], p.durable[1]);
   ASSERT_TRUE(b.ok());
   p.m[1].emplace(std::move(*b));
   p.reconnect();
@@ -85,7 +85,7 @@ TEST(MachineReestablish, DetectsThatWeFellBehind) {
     p.commit_and_settle(0);
   }
   // B restored from a stale backup: A proves B revoked more than B remembers.
-  auto b = ChannelMachine::restore(p.m_cfg[1], p.m_seeds[1], old_b, default_commitment_builder());
+  auto b = ChannelMachine::restore(p.m_cfg[1], p.m_seeds[1], old_b);
   ASSERT_TRUE(b.ok());
   p.m[1].emplace(std::move(*b));
   p.reconnect();

@@ -193,8 +193,7 @@ TEST(MachineUpdate, RejectsBadRemovals) {
       {"fail unknown id", msg::UpdateFailHtlc{qid, 9, {}, {}}},
   };
   for (const auto& c : cases) {
-    auto copy = ChannelMachine::restore(q.m_cfg[0], q.m_seeds[0], q.durable[0],
-                                        default_commitment_builder());
+    auto copy = ChannelMachine::restore(q.m_cfg[0], q.m_seeds[0], q.durable[0]);
     ASSERT_TRUE(copy.ok());
     (void)copy->reconnected();
     // Skip reestablish by delivering the peer's view of it.
