@@ -53,6 +53,9 @@ Result<ChannelMachine> ChannelMachine::restore(const ChannelConfig& config,
   if (!m.m_s.remote_secrets.empty()) {
     FULGUR_TRY(m.m_remote_secrets, ShachainStore::from_bytes(m.m_s.remote_secrets));
   }
+  // The funding depth comes from the chain again (on_block): one remembered from before a
+  // restart may have been undone by a reorg, and channel_ready must wait for minimum_depth.
+  m.m_s.funding_depth = 0;
   // A restart is a disconnection: uncommitted updates are forgotten.
   (void)m.disconnected();
   return m;

@@ -157,7 +157,8 @@ class ChannelMachine {
   static Result<ChannelMachine> accept(const ChannelConfig& config,
                                        const crypto::Secret32& node_seed, uint64_t key_index,
                                        const msg::OpenChannel& open, Outputs& out);
-  // Rebuilds a machine from its last persisted record (as if just disconnected).
+  // Rebuilds a machine from its last persisted record (as if just disconnected). The
+  // funding depth is forgotten: call on_block with the chain's tip before reconnecting.
   static Result<ChannelMachine> restore(const ChannelConfig& config,
                                         const crypto::Secret32& node_seed, ByteSpan record);
 

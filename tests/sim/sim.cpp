@@ -55,7 +55,9 @@ struct Channel {
   bool connected = true;
   Sat funding;
   bool funding_broadcast = false;
-  uint32_t funding_height = 0;
+  uint32_t funding_height = 0;  // the block that holds the funding tx (0: unconfirmed)
+  uint32_t max_depth = 0;       // the deepest the funding tx has been
+  bool ready_decided[2] = {false, false};  // side i committed to channel_ready
   int64_t revoked_by[2] = {-1, -1};  // highest commitment number side i revoked to the peer
   std::set<std::pair<uint64_t, PaymentHash>> fulfilled[2];  // HTLCs side i offered, fulfilled
   std::map<std::pair<uint64_t, PaymentHash>, Msat> fulfilled_amount[2];
@@ -98,6 +100,10 @@ class Simulation {
   void add_payment(Channel& c, int i);
   void resolve_incoming(Channel& c, int i, bool all);
   void mine_block();
+  void reorg();
+  void notify_blocks();
+  uint32_t depth_of(const Channel& c) const;
+  void check_channel_ready_depth(Channel& c, int i);
   void check_invariants(Channel& c);
   bool quiescent(const Channel& c) const;
   void drain();
@@ -126,6 +132,7 @@ Preimage Simulation::preimage_for(uint64_t n) const {
 // ---- executing a machine's outputs: the daemon's job, persist before send ----
 
 void Simulation::execute(Channel& c, int i, Outputs out) {
+  check_channel_ready_depth(c, i);
   if (out.rejected) {
     violated("honest peer's message rejected: " + out.rejected->message + " (" +
              to_string(out.rejected->action) + ")");
@@ -199,8 +206,8 @@ void check_spends_funding(const Channel& c, const BroadcastTx& b) {
 void Simulation::on_broadcast(Channel& c, int i, const BroadcastTx& tx) {
   switch (tx.kind) {
     case TxKind::Funding:
+      // In the mempool; mined into the next block.
       c.funding_broadcast = true;
-      c.funding_height = m_height + 1;
       break;
     case TxKind::Commitment:
       // Never broadcast a revoked commitment.
@@ -260,6 +267,7 @@ void Simulation::crash(int node) {
                                        c.side[i].durable);
       if (!m) violated("restore failed: " + m.error().message);
       c.side[i].m.emplace(std::move(*m));
+      c.ready_decided[i] = c.side[i].m->state().channel_ready_sent;
       // The connection went down with the process.
       c.connected = false;
       c.queue[0].clear();
@@ -330,17 +338,61 @@ void Simulation::resolve_incoming(Channel& c, int i, bool all) {
   }
 }
 
+uint32_t Simulation::depth_of(const Channel& c) const {
+  return c.funding_height != 0 && m_height >= c.funding_height ? m_height - c.funding_height + 1
+                                                               : 0;
+}
+
+// BOLT #2: "The sender MUST wait until the funding transaction has reached minimum_depth
+// before sending [channel_ready]": checked against the chain when a side decides to.
+void Simulation::check_channel_ready_depth(Channel& c, int i) {
+  const ChannelState& s = c.side[i].m->state();
+  if (c.ready_decided[i] || !s.channel_ready_sent) return;
+  c.ready_decided[i] = true;
+  if (depth_of(c) < std::max<uint32_t>(s.minimum_depth, 1)) {
+    violated("channel_ready at funding depth " + std::to_string(depth_of(c)) + " below " +
+             std::to_string(s.minimum_depth));
+  }
+}
+
+void Simulation::notify_blocks() {
+  for (auto& c : m_channels) {
+    if (c->closed) continue;
+    c->max_depth = std::max(c->max_depth, depth_of(*c));
+    for (int i = 0; i < 2 && !c->closed; ++i) {
+      execute(*c, i, c->side[i].m->on_block(BlockHeight(m_height), depth_of(*c)));
+    }
+  }
+}
+
 void Simulation::mine_block() {
   ++m_height;
   for (auto& c : m_channels) {
-    if (c->closed) continue;
-    uint32_t depth = c->funding_broadcast && m_height >= c->funding_height
-                         ? m_height - c->funding_height + 1
-                         : 0;
-    for (int i = 0; i < 2 && !c->closed; ++i) {
-      execute(*c, i, c->side[i].m->on_block(BlockHeight(m_height), depth));
-    }
+    if (c->funding_broadcast && c->funding_height == 0) c->funding_height = m_height;
   }
+  notify_blocks();
+}
+
+// The last 1 to 3 blocks are replaced by a longer branch. A funding transaction they held
+// goes back to the mempool: the new branch's last block holds it again, or not yet.
+void Simulation::reorg() {
+  if (m_height <= 100) return;  // the simulated chain starts at 100
+  uint32_t blocks = 1 + static_cast<uint32_t>(m_rng.below(std::min<uint32_t>(3, m_height - 100)));
+  uint32_t fork = m_height - blocks;
+  ++m_result.reorgs;
+  m_height = fork + blocks + 1;
+  for (auto& c : m_channels) {
+    if (c->funding_height <= fork) continue;
+    bool was_ready = c->max_depth >= m_nodes[0].config.minimum_depth;
+    c->funding_height = m_rng.chance(0.5) ? m_height : 0;
+    bool ready_pending = !c->closed && (!c->side[0].m->state().channel_ready_sent ||
+                                        !c->side[1].m->state().channel_ready_sent);
+    if (was_ready && ready_pending && depth_of(*c) < m_nodes[0].config.minimum_depth) {
+      ++m_result.reorgs_below_minimum_depth;
+    }
+    c->max_depth = 0;
+  }
+  notify_blocks();
 }
 
 void Simulation::random_step() {
@@ -362,7 +414,11 @@ void Simulation::random_step() {
       if (r) execute(c, i, std::move(*r));
     }
   } else if (roll < 88) {
-    mine_block();
+    if (m_rng.chance(m_opt.reorg_rate)) {
+      reorg();
+    } else {
+      mine_block();
+    }
   } else if (roll < 94) {
     if (!c.connected) reconnect(c);
   } else if (m_rng.chance(m_opt.disconnect_rate * 16)) {
@@ -470,7 +526,7 @@ void Simulation::open_channel(int a, int b, uint64_t index) {
 }
 
 void Simulation::open_channels() {
-  double crash = m_opt.mid_batch_crash;
+  double mid_batch = m_opt.mid_batch_crash;
   uint64_t index = 0;
   for (int a = 0; a < m_opt.nodes; ++a) {
     for (int b = a + 1; b < m_opt.nodes; ++b) {
@@ -479,7 +535,37 @@ void Simulation::open_channels() {
     }
   }
   if (m_channels.empty()) open_channel(0, 1, index++);
-  for (int k = 0; k < 4; ++k) {
+  // Blocks until every funding transaction is deep enough, with reorgs that can take it
+  // back below minimum_depth (or out of the chain) before channel_ready.
+  auto all_normal = [&] {
+    for (auto& c : m_channels) {
+      for (const auto& side : c->side) {
+        if (side.m->state().phase != Phase::Normal) return false;
+      }
+    }
+    return true;
+  };
+  // Disconnects and crashes too: a side that cannot send channel_ready when the depth is
+  // reached must not send it later once a reorg took the depth back.
+  for (int k = 0; k < 300 && !all_normal(); ++k) {
+    Channel& c = *m_channels[m_rng.below(m_channels.size())];
+    uint64_t roll = m_rng.below(100);
+    if (roll < 25) {
+      if (m_rng.chance(m_opt.funding_reorg_rate)) reorg();
+    } else if (roll < 35) {
+      disconnect(c);
+    } else if (roll < 40) {
+      if (m_rng.chance(m_opt.crash_rate * 16)) crash(c.side[m_rng.below(2)].node);
+    } else if (roll < 60) {
+      reconnect(c);
+    } else {
+      mine_block();
+    }
+    while (deliver_one()) {
+    }
+  }
+  for (int k = 0; k < 20 && !all_normal(); ++k) {
+    for (auto& c : m_channels) reconnect(*c);
     mine_block();
     while (deliver_one()) {
     }
@@ -489,7 +575,7 @@ void Simulation::open_channels() {
       if (side.m->state().phase != Phase::Normal) violated("channel did not open");
     }
   }
-  m_opt.mid_batch_crash = crash;
+  m_opt.mid_batch_crash = mid_batch;
 }
 
 void Simulation::drain() {

@@ -215,5 +215,60 @@ TEST(MachineOpen, OutOfOrderEstablishmentMessagesFail) {
   EXPECT_EQ(r2.rejected->action, PeerAction::FailChannel);
 }
 
+// BOLT #2: "The sender MUST wait until the funding transaction has reached minimum_depth
+// before sending [channel_ready]". A reorg can take the depth back below it: a side that
+// could not send channel_ready in time (disconnected, or restarted) must wait again.
+TEST(MachineOpen, ChannelReadyWaitsAgainAfterAReorg) {
+  Pair p;
+  Outputs out;
+  auto b = ChannelMachine::accept(p.m_cfg[1], p.m_seeds[1], 0, p.open_msg, out);
+  p.m[1].emplace(std::move(*b));
+  p.take(1, out);
+  p.deliver(0);
+  p.take(0, *p.m[0]->funding_tx_ready(Txid(std::array<uint8_t, 32>{0xaa}), 0, {}));
+  p.deliver_all();
+  ASSERT_EQ(p.m[0]->state().phase, Phase::AwaitingLockin);
+  // A is disconnected when the funding tx reaches depth 3, then a reorg takes it to 1.
+  (void)p.m[0]->disconnected();
+  EXPECT_TRUE(sent<msg::ChannelReady>(p.m[0]->on_block(BlockHeight(103), 3)).empty());
+  EXPECT_TRUE(sent<msg::ChannelReady>(p.m[0]->on_block(BlockHeight(104), 1)).empty());
+  auto re = p.m[0]->reconnected();
+  EXPECT_EQ(sent<msg::ChannelReestablish>(re).size(), 1u);
+  msg::ChannelReestablish theirs{p.m[0]->state().channel_id, 1, 0, {}, {}, {}};
+  theirs.my_current_per_commitment_point = p.m[1]->state().remote_commit.per_commitment_point;
+  auto r = p.m[0]->handle(theirs);
+  ASSERT_FALSE(r.rejected) << r.rejected->message;
+  EXPECT_TRUE(sent<msg::ChannelReady>(r).empty());
+  EXPECT_FALSE(p.m[0]->state().channel_ready_sent);
+  // Back to depth 3: now it goes.
+  EXPECT_EQ(sent<msg::ChannelReady>(p.m[0]->on_block(BlockHeight(106), 3)).size(), 1u);
+
+  // A restart forgets the depth it had seen (the chain may have moved back since): no
+  // channel_ready on reestablish until on_block says the depth again.
+  Pair q;
+  Outputs qout;
+  auto qb = ChannelMachine::accept(q.m_cfg[1], q.m_seeds[1], 0, q.open_msg, qout);
+  q.m[1].emplace(std::move(*qb));
+  q.take(1, qout);
+  q.deliver(0);
+  q.take(0, *q.m[0]->funding_tx_ready(Txid(std::array<uint8_t, 32>{0xaa}), 0, {}));
+  q.deliver_all();
+  (void)q.m[1]->disconnected();
+  (void)q.m[1]->on_block(BlockHeight(103), 3);  // B cannot send: disconnected
+  ChannelState s = q.m[1]->state();
+  EXPECT_EQ(s.funding_depth, 3u);
+  auto restored = ChannelMachine::restore(q.m_cfg[1], q.m_seeds[1], serialize(s));
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ(restored->state().funding_depth, 0u);
+  (void)restored->reconnected();
+  msg::ChannelReestablish from_a{s.channel_id, 1, 0, {}, {}, {}};
+  from_a.my_current_per_commitment_point = s.remote_commit.per_commitment_point;
+  auto r2 = restored->handle(from_a);
+  ASSERT_FALSE(r2.rejected) << r2.rejected->message;
+  EXPECT_TRUE(sent<msg::ChannelReady>(r2).empty());
+  EXPECT_EQ(sent<msg::ChannelReady>(restored->on_block(BlockHeight(104), 2)).size(), 0u);
+  EXPECT_EQ(sent<msg::ChannelReady>(restored->on_block(BlockHeight(105), 3)).size(), 1u);
+}
+
 }  // namespace
 }  // namespace fulgur::channel::test
