@@ -8,10 +8,10 @@
 #include "wire/record_codec.h"
 
 namespace fulgur::payment {
-namespace {
 
-constexpr const char* WHAT = "forward record";
-
+// The field tables (named, not anonymous: their generated operator== must not be an
+// unused internal function).
+namespace record_fields {
 #define PAYMENT_FORWARD_RECORD(R)                                                                \
   R(0, ChannelId, incoming_channel_id, fixed)                                                    \
   R(2, uint64_t, incoming_htlc_id, u64)                                                          \
@@ -32,6 +32,13 @@ constexpr const char* WHAT = "forward record";
   R(31, uint16_t, failure_code, u16)
 FULGUR_WIRE_DECLARE_TLVS(ForwardFields, PAYMENT_FORWARD_RECORD)
 FULGUR_WIRE_DEFINE_TLVS(ForwardFields, PAYMENT_FORWARD_RECORD)
+}  // namespace record_fields
+
+using namespace record_fields;
+
+namespace {
+
+constexpr const char* WHAT = "forward record";
 
 Status check_invariants(const ForwardRecord& r) {
   auto bad = [](const char* why) { return fail(std::string(WHAT) + ": " + why); };

@@ -10,10 +10,10 @@
 #include "wire/record_codec.h"
 
 namespace fulgur::payment {
-namespace {
 
-constexpr const char* WHAT = "payment record";
-
+// The field tables (named, not anonymous: their generated operator== must not be an
+// unused internal function).
+namespace record_fields {
 #define PAYMENT_ROUTE_HOP(F)                                                                     \
   F(NodeId, node_id, fixed)                                                                      \
   F(ShortChannelId, short_channel_id, short_channel_id)                                          \
@@ -52,6 +52,13 @@ FULGUR_WIRE_DEFINE_TLVS(FailureFields, PAYMENT_FAILURE)
   R(29, FailureFields, failure, record)
 FULGUR_WIRE_DECLARE_TLVS(AttemptFields, PAYMENT_ATTEMPT_RECORD)
 FULGUR_WIRE_DEFINE_TLVS(AttemptFields, PAYMENT_ATTEMPT_RECORD)
+}  // namespace record_fields
+
+using namespace record_fields;
+
+namespace {
+
+constexpr const char* WHAT = "payment record";
 
 Status check_failure(const PaymentRecord& r, const FailureFields& f) {
   auto bad = [](const char* why) { return fail(std::string(WHAT) + ": " + why); };

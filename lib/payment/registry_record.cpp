@@ -9,10 +9,10 @@
 #include "wire/record_codec.h"
 
 namespace fulgur::payment {
-namespace {
 
-constexpr const char* WHAT = "invoice record";
-
+// The field tables (named, not anonymous: their generated operator== must not be an
+// unused internal function).
+namespace record_fields {
 #define PAYMENT_RECEIVED_PART(F)                                                                 \
   F(ChannelId, channel_id, fixed)                                                                \
   F(uint64_t, htlc_id, u64)                                                                      \
@@ -43,6 +43,13 @@ FULGUR_WIRE_DEFINE_RECORD(HeldSetFields, PAYMENT_HELD_SET)
   R(23, HeldSetFields, held_set, record)
 FULGUR_WIRE_DECLARE_TLVS(InvoiceFields, PAYMENT_INVOICE_RECORD)
 FULGUR_WIRE_DEFINE_TLVS(InvoiceFields, PAYMENT_INVOICE_RECORD)
+}  // namespace record_fields
+
+using namespace record_fields;
+
+namespace {
+
+constexpr const char* WHAT = "invoice record";
 
 Status check_invariants(const InvoiceRecord& r) {
   auto bad = [](const char* why) { return fail(std::string(WHAT) + ": " + why); };
