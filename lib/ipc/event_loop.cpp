@@ -30,8 +30,15 @@ bool UvEventPort::consume_woken() { return m_woken.exchange(false); }
 bool UvEventPort::wait() {
   // KJ calls this from Promise::wait() when its queue is empty: block in libuv until
   // some handle fires (which typically fulfills a promise and queues KJ work).
+  // KJ's queue is empty here, but it only tells the port so (setRunnable(false)) once the
+  // wait is over: an idle handle left running would make uv_run return at once, and the
+  // wait would spin on the CPU. Stop it for this turn; KJ still counts on it afterwards.
   m_in_kj_wait = true;
+  auto* idle = reinterpret_cast<uv_handle_t*>(m_idle);
+  bool idle_was_active = !m_closed && uv_is_active(idle) != 0;
+  if (idle_was_active) uv_idle_stop(m_idle);
   uv_run(m_loop, UV_RUN_ONCE);
+  if (idle_was_active && !m_closed) uv_idle_start(m_idle, &UvEventPort::on_idle);
   m_in_kj_wait = false;
   return consume_woken();
 }
