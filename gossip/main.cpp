@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
   using fulgur::daemon::DaemonContext;
   const fulgur::daemon::DaemonSpec spec{
       "gossipd", "gossipd: the gossip daemon (the public channel graph, BOLT 7)",
-      "gossip"};
+      "gossip", {}};
   return fulgur::daemon::run_daemon(
       spec, argc, argv, [](DaemonContext& ctx) -> capnp::Capability::Client {
         return kj::heap<fulgur::daemon::DaemonServer<fulgur::ipc::schema::Gossipd>>(ctx.state);

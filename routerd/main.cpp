@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
   using fulgur::daemon::DaemonContext;
   const fulgur::daemon::DaemonSpec spec{
       "routerd", "routerd: the router daemon (routes and payment attempts)",
-      "router"};
+      "router", {}};
   return fulgur::daemon::run_daemon(
       spec, argc, argv, [](DaemonContext& ctx) -> capnp::Capability::Client {
         return kj::heap<fulgur::daemon::DaemonServer<fulgur::ipc::schema::Routerd>>(ctx.state);

@@ -47,15 +47,29 @@ int serve(const DaemonSpec& spec, const CommonOptions& options, Logger log,
   errors.log = log;
   kj::TaskSet tasks(errors);
   bool stopping = false;
+  DaemonContext* ctx = nullptr;
+  auto stop_loop = [&] {
+    tasks.add(ipc::after_ms(loop.uv(), STOP_GRACE_MS).then([&] { loop.stop(); }));
+  };
   DaemonState state(spec.name, [&] {
     if (stopping) return;
     stopping = true;
     log.info("stopping");
-    tasks.add(ipc::after_ms(loop.uv(), STOP_GRACE_MS).then([&] { loop.stop(); }));
+    if (ctx != nullptr && ctx->on_stop) {
+      ctx->on_stop(stop_loop);
+    } else {
+      stop_loop();
+    }
   });
-  DaemonContext context{state, log, env, loop.uv()};
+  DaemonContext context{state, log, env, loop.uv(), options, {}, {}};
+  ctx = &context;
+  auto bootstrap = make(context);
+  if (!bootstrap) {
+    log.error("{}", bootstrap.error().message);
+    return die(spec.name, bootstrap.error().message);
+  }
   auto path = options.datadir / "rpc" / (spec.name + ".sock");
-  auto server = ipc::RpcServer::listen(loop.uv(), path, make(context));
+  auto server = ipc::RpcServer::listen(loop.uv(), path, kj::mv(*bootstrap));
   if (!server) return die(spec.name, server.error().message);
   SignalWatcher signals(loop.uv(), [&](int signum) {
     log.info("signal {}", signum);
@@ -65,6 +79,7 @@ int serve(const DaemonSpec& spec, const CommonOptions& options, Logger log,
            options.network);
   loop.run();
   server.value() = nullptr;  // closes the socket and every connection
+  context.owned.reset();
   log.info("stopped");
   return 0;
 }
@@ -75,6 +90,7 @@ int run_daemon(const DaemonSpec& spec, int argc, char** argv, const BootstrapFac
   CLI::App app{spec.description, spec.name};
   CommonOptions options;
   add_common_options(app, options);
+  if (spec.add_options) spec.add_options(app);
   if (auto code = parse(app, options, argc, argv)) return *code;
   if (options.supervised) {
     // fulgurd started us: if it dies (even by SIGKILL), we stop too.

@@ -7,9 +7,12 @@
 #include <uv.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/log.h"
+#include "common/result.h"
+#include "daemon/options.h"
 #include "daemon/status.h"
 #include "store/env.h"
 
@@ -19,6 +22,9 @@ struct DaemonSpec {
   std::string name;         // program and socket name: "channeld"
   std::string description;  // one line for --help
   std::string store;        // LMDB environment <datadir>/<store>, "" for none
+  // Adds the daemon's own options (read from fulgur.conf and the command line like the
+  // common ones); may be empty.
+  std::function<void(CLI::App&)> add_options;
 };
 
 // What a daemon's bootstrap capability may use while it runs.
@@ -27,9 +33,18 @@ struct DaemonContext {
   Logger log;
   store::Environment* store;  // null when the spec has none
   uv_loop_t* loop;
+  const CommonOptions& options;
+  // Set by the factory when the daemon has work to wind down on stop (close sockets, wait
+  // for calls in flight): called once when a stop is requested; the loop stops after
+  // `done` is called.
+  std::function<void(std::function<void()> done)> on_stop;
+  // Set by the factory: an object that must live while the loop runs and go before it
+  // (destroyed after the capnp server, before the loop).
+  std::shared_ptr<void> owned;
 };
 
-using BootstrapFactory = std::function<capnp::Capability::Client(DaemonContext&)>;
+// Makes the bootstrap capability; an error (bad configuration) ends the daemon with exit 1.
+using BootstrapFactory = std::function<Result<capnp::Capability::Client>(DaemonContext&)>;
 
 // Runs the daemon until it is stopped; returns the process exit code.
 int run_daemon(const DaemonSpec& spec, int argc, char** argv, const BootstrapFactory& make);
