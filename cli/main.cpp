@@ -1,6 +1,7 @@
 // fulgur-cli: the user's command line. Reading order: command.h (how a subcommand is
-// shaped), node_commands.cpp (getinfo, stop), node_client.h (how it reaches the node),
-// invoice_commands.cpp + invoice_json.h (decodeinvoice).
+// shaped), node_commands.cpp (getinfo, stop, through fulgurd), channel_commands.cpp (peers,
+// channels, payments, wallet, through channeld), invoice_commands.cpp + invoice_json.h
+// (decodeinvoice).
 // Prints JSON on stdout; on failure a JSON error object, and exits non-zero.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   app.fallthrough();  // --datadir may also follow the subcommand
   fulgur::cli::register_node_commands(app, ctx);
   fulgur::cli::register_invoice_commands(app, ctx);
+  fulgur::cli::register_channel_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

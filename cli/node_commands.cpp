@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "ipc/channeld.capnp.h"
 #include "ipc/fulgurd.capnp.h"
 #include "ipc/rpc.h"
 
@@ -81,10 +82,31 @@ CommandResult with_node(const Context& ctx, F&& call) {
   }
 }
 
+// channeld's own summary (listen address, L1 tip, peers, channels); null while it is down.
+nlohmann::json channeld_info(const Context& ctx, ipc::EventLoop& loop) {
+  auto path = ctx.datadir / "rpc" / "channeld.sock";
+  if (!ipc::unix_socket_answers(path)) return nullptr;
+  try {
+    auto conn = ipc::connect_rpc(loop.uv(), path.string()).wait(loop.wait_scope());
+    auto info = conn->bootstrap<schema::Channeld>().getInfoRequest().send().wait(loop.wait_scope());
+    auto i = info.getInfo();
+    std::string listen = i.getListenAddress();
+    return {{"listen_address", listen.empty() ? nlohmann::json(nullptr) : nlohmann::json(listen)},
+            {"block_height", i.getBlockHeight()},
+            {"connected_peers", i.getConnectedPeers()},
+            {"active_channels", i.getActiveChannels()},
+            {"l1_status", i.getL1Status().cStr()}};
+  } catch (const kj::Exception&) {
+    return nullptr;
+  }
+}
+
 CommandResult getinfo(const Context& ctx) {
-  return with_node(ctx, [](schema::Fulgurd::Client& client, ipc::EventLoop& loop) {
+  return with_node(ctx, [&ctx](schema::Fulgurd::Client& client, ipc::EventLoop& loop) {
     auto response = client.nodeStatusRequest().send().wait(loop.wait_scope());
-    return CommandResult(to_json(response.getNode()));
+    auto out = to_json(response.getNode());
+    out["channeld"] = channeld_info(ctx, loop);
+    return CommandResult(std::move(out));
   });
 }
 

@@ -13,6 +13,7 @@
 #include "daemon/runner.h"
 #include "daemon/signals.h"
 #include "daemon/status.h"
+#include "ipc/channeld.capnp.h"
 #include "ipc/rpc.h"
 #include "node/supervisor.h"
 
@@ -46,9 +47,10 @@ Result<int> take_lock(const std::filesystem::path& datadir) {
 
 class FulgurdServer final : public daemon::DaemonServer<schema::Fulgurd> {
  public:
-  FulgurdServer(daemon::DaemonState& state, Supervisor& supervisor, std::string network,
-                std::string datadir)
+  FulgurdServer(daemon::DaemonState& state, Supervisor& supervisor, uv_loop_t* loop,
+                std::string network, std::string datadir)
       : DaemonServer(state),
+        m_loop(loop),
         m_supervisor(supervisor),
         m_network(std::move(network)),
         m_datadir(std::move(datadir)) {}
@@ -56,14 +58,32 @@ class FulgurdServer final : public daemon::DaemonServer<schema::Fulgurd> {
   kj::Promise<void> nodeStatus(NodeStatusContext context) override {
     auto node = context.getResults().initNode();
     node.setNetwork(m_network);
-    node.setNodeId("");  // channeld does not hold a node key yet
+    node.setNodeId("");  // until channeld answers with the node key's public key
     node.setDatadir(m_datadir);
     m_state.fill(node.initSupervisor());
     auto daemons = node.initDaemons(static_cast<unsigned>(m_supervisor.child_count()));
-    return m_supervisor.report(daemons).attach(kj::mv(context));
+    return kj::joinPromises(kj::arr(m_supervisor.report(daemons), node_id(node)))
+        .attach(kj::mv(context));
   }
 
  private:
+  // channeld holds the node key: ask it (bounded like the status queries).
+  kj::Promise<void> node_id(schema::NodeStatus::Builder node) {
+    auto path = std::filesystem::path(m_datadir) / "rpc" / "channeld.sock";
+    if (!ipc::unix_socket_answers(path)) return kj::READY_NOW;
+    auto ask = ipc::connect_rpc(m_loop, path.string()).then([node](kj::Own<ipc::RpcConnection> conn) {
+      auto request = conn->bootstrap<schema::Channeld>().getInfoRequest();
+      return request.send().then([node](auto response) mutable {
+        node.setNodeId(response.getInfo().getNodeId());
+      }).attach(kj::mv(conn));
+    });
+    return ask.catch_([](kj::Exception&&) {}).exclusiveJoin(ipc::after_ms(m_loop, 1000));
+  }
+
+ public:
+
+ private:
+  uv_loop_t* m_loop;
   Supervisor& m_supervisor;
   std::string m_network;
   std::string m_datadir;
@@ -113,7 +133,8 @@ int run(const Settings& settings, Logger log, std::vector<ChildSpec> specs) {
       });
   auto server = ipc::RpcServer::listen(
       loop.uv(), datadir / "rpc" / "fulgurd.sock",
-      kj::heap<FulgurdServer>(state, *supervisor, settings.common.network, datadir.string()));
+      kj::heap<FulgurdServer>(state, *supervisor, loop.uv(), settings.common.network,
+                              datadir.string()));
   if (!server) return die(server.error().message);
   daemon::SignalWatcher signals(loop.uv(), [&](int signum) {
     log.info("signal {}", signum);

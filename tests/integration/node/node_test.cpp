@@ -177,7 +177,9 @@ TEST_F(Node, StartsAnswersSurvivesAKilledDaemonAndStopsCleanly) {
   auto info = getinfo_until(all_answer);
   ASSERT_TRUE(all_answer(info)) << info.dump();
   EXPECT_EQ(info["network"], "regtest");
-  EXPECT_TRUE(info["node_id"].is_null());  // channeld holds no node key yet
+  // channeld's node key: a 33-byte compressed public key.
+  ASSERT_TRUE(info["node_id"].is_string()) << info.dump();
+  EXPECT_EQ(info["node_id"].get<std::string>().size(), 66u);
   EXPECT_EQ(info["fulgurd"]["pid"], m_fulgurd);
   std::vector<pid_t> pids;
   for (const auto& name : DAEMONS) {

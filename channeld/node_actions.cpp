@@ -1,0 +1,281 @@
+// Executing what the channel machines hand out, with persist-before-send as a group commit:
+// records go into the loop turn's batch; every action behind a record waits in one FIFO
+// queue until its batch is durable; the batch is committed at the end of the loop turn
+// (a uv_check handle) on the store's writer thread, one batch in flight at a time.
+#include <cstdlib>
+
+#include "bitcoin/tx.h"
+#include "channeld/node_internal.h"
+
+namespace fulgur::channeld {
+
+namespace {
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+}  // namespace
+
+void Node::apply(Channel& c, channel::Outputs out, bool after_batch) {
+  const uint64_t key = c.key_index;
+  const NodeId peer = c.peer;
+  for (auto& action : out.actions) {
+    std::visit(
+        Overloaded{
+            [&](channel::PersistState& p) {
+              ChannelStore::put_channel(m_batch, ChannelRecord{key, peer, std::move(p.record)});
+              c.persisted = true;
+              ++m_records_written;
+              after_batch = true;
+            },
+            [&](channel::SendMessage& s) {
+              uint64_t gen = m_peer_generation[peer];
+              enqueue(after_batch, [this, peer, gen, m = std::move(s.message)] {
+                send_to_peer(peer, gen, m);
+              });
+            },
+            [&](channel::BroadcastTx& tx) {
+              enqueue(after_batch, [this, key, tx = std::move(tx)] { broadcast(key, tx); });
+            },
+            [&](channel::Event& e) {
+              enqueue(after_batch, [this, key, e = std::move(e)] { handle_event(key, e); });
+            },
+            [&](channel::Disconnect&) {
+              uint64_t gen = m_peer_generation[peer];
+              enqueue(after_batch, [this, peer, gen] {
+                if (m_peer_generation[peer] == gen) m_peers->disconnect(peer, "protocol error");
+              });
+            },
+        },
+        action);
+  }
+  if (out.rejected) {
+    m_log.warn("channel {}: peer message rejected ({}): {}", key,
+               to_string(out.rejected->action), out.rejected->message);
+  }
+  if (c.phase() == channel::Phase::Aborted) {
+    // Nothing was funded: forget the channel (its record too, if it had one).
+    if (c.persisted) {
+      ChannelStore::erase_channel(m_batch, key);
+      c.persisted = false;
+    }
+    auto waiters = std::move(c.open_waiters);
+    c.open_waiters.clear();
+    for (auto& w : waiters) w(fail("the channel was aborted before it was funded"));
+  }
+  reindex(c);
+  drain();
+}
+
+void Node::enqueue(bool after_batch, std::function<void()> run) {
+  auto held = std::make_unique<Held>();
+  held->batch = after_batch ? m_batch_id : 0;
+  held->run = std::move(run);
+  m_queue.push_back(std::move(held));
+}
+
+bool Node::turn_end_work() const {
+  // A batch waiting behind one in flight is started by on_committed, not by the turn's end.
+  return !m_to_sign.empty() || (!m_batch.empty() && m_store && !m_store->in_flight());
+}
+
+void Node::request_turn_end() {
+  if (!turn_end_work()) return;
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(m_turn_end))) {
+    uv_idle_start(m_turn_end, [](uv_idle_t*) {});
+  }
+}
+
+void Node::drain() {
+  request_turn_end();
+  if (m_draining) return;  // the outer drain carries on with what this call appended
+  m_draining = true;
+  while (!m_queue.empty() && m_queue.front()->batch <= m_durable) {
+    auto held = std::move(m_queue.front());
+    m_queue.pop_front();
+    if (!m_stopping) held->run();
+  }
+  m_draining = false;
+}
+
+void Node::when_idle(std::function<void()> fn) {
+  enqueue(!m_batch.empty(), std::move(fn));
+  drain();
+}
+
+void Node::maybe_commit() {
+  if (m_batch.empty() || !m_store || m_store->in_flight()) return;
+  uint64_t id = m_batch_id++;
+  Batch batch = std::move(m_batch);
+  m_batch = Batch{};
+  m_store->commit(std::move(batch), [this, id](Status s) { on_committed(id, std::move(s)); });
+}
+
+void Node::on_check(uv_check_t* check) {
+  auto* self = static_cast<Node*>(check->data);
+  if (self == nullptr) return;
+  // The batching window ends with the loop turn: every update we proposed during it goes
+  // into one commitment_signed per channel (the machine signs at most one at a time and
+  // signs the rest when the peer's revocation comes).
+  auto to_sign = std::move(self->m_to_sign);
+  self->m_to_sign.clear();
+  for (uint64_t key : to_sign) {
+    auto it = self->m_channels.find(key);
+    if (it == self->m_channels.end()) continue;
+    auto out = it->second->machine->commit();
+    if (out) self->apply(*it->second, std::move(*out));
+  }
+  self->maybe_commit();
+  if (!self->turn_end_work()) uv_idle_stop(self->m_turn_end);
+  // Channels aborted before funding are forgotten here, where no caller holds them.
+  for (auto it = self->m_channels.begin(); it != self->m_channels.end();) {
+    Channel& c = *it->second;
+    if (c.phase() == channel::Phase::Aborted && !c.persisted && c.open_waiters.empty()) {
+      if (c.indexed) self->m_by_id.erase({c.peer, *c.indexed});
+      it = self->m_channels.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Node::on_committed(uint64_t batch, Status status) {
+  if (!status) {
+    // The state the peer may already act on cannot be made durable: stop here and let the
+    // supervisor restart us from the last durable state (DESIGN §5: never lose state).
+    m_log.error("{}; stopping the process", status.error().message);
+    std::abort();
+  }
+  m_durable = batch;
+  drain();
+  maybe_commit();
+}
+
+void Node::send_to_peer(const NodeId& peer, uint64_t generation, const wire::Message& m) {
+  // A message of an older connection must not reach a newer one: the machine retransmits
+  // what matters after channel_reestablish.
+  if (m_peer_generation[peer] != generation) return;
+  auto sent = m_peers->send(peer, m);
+  if (!sent) {
+    m_log.warn("cannot send {} to {}: {}; disconnecting",
+               wire::message_name(wire::message_type(m)), peer.to_hex(), sent.error().message);
+    m_peers->disconnect(peer, "send failed");
+  }
+}
+
+void Node::broadcast(uint64_t key, const channel::BroadcastTx& tx) {
+  auto it = m_channels.find(key);
+  if (it == m_channels.end()) return;
+  Channel& c = *it->second;
+  auto parsed = bitcoin::parse_transaction(tx.tx);
+  if (!parsed) {
+    m_log.error("channel {}: no transaction to broadcast ({})", key, parsed.error().message);
+    auto waiters = std::move(c.close_waiters);
+    c.close_waiters.clear();
+    for (auto& w : waiters) w(fail("no transaction to broadcast"));
+    return;
+  }
+  Txid txid = parsed->txid();
+  const char* what = "funding";
+  switch (tx.kind) {
+    case channel::TxKind::Funding:
+      break;
+    case channel::TxKind::Commitment:
+      what = "commitment";
+      c.closing_txid = txid;
+      break;
+    case channel::TxKind::MutualClose:
+      what = "mutual close";
+      c.closing_txid = txid;
+      c.closing_fee = tx.fee;
+      break;
+  }
+  m_log.info("channel {}: broadcasting {} transaction {}", key, what, txid.to_hex());
+  auto finish = [this, key, kind = tx.kind, txid](std::string error) {
+    auto ch = m_channels.find(key);
+    if (ch == m_channels.end()) return;
+    Channel& chan = *ch->second;
+    if (kind == channel::TxKind::Funding) {
+      auto waiters = std::move(chan.open_waiters);
+      chan.open_waiters.clear();
+      for (auto& w : waiters) {
+        if (error.empty()) {
+          w(OpenResult{key});
+        } else {
+          w(fail("funding transaction refused by the L1: " + error));
+        }
+      }
+      return;
+    }
+    auto waiters = std::move(chan.close_waiters);
+    chan.close_waiters.clear();
+    for (auto& w : waiters) w(CloseResult{key, txid, error});
+  };
+  if (!m_async_l1) {
+    m_log.warn("channel {}: no L1 configured; {} transaction not broadcast", key, what);
+    return finish("no L1 configured");
+  }
+  m_async_l1->run([raw = tx.tx](chain::L1& l1) { return l1.send_raw_transaction(raw); },
+                  [this, key, what, finish](chain::ChainResult<Txid> r) {
+                    std::string error;
+                    // Already known (mempool or chain) is what a rebroadcast expects.
+                    if (!r && !r.error().is_rpc(chain::RpcCode::VerifyAlreadyInChain) &&
+                        r.error().message.find("already") == std::string::npos) {
+                      error = r.error().describe();
+                      m_log.warn("channel {}: {} transaction refused: {}", key, what, error);
+                    }
+                    finish(error);
+                  });
+}
+
+void Node::handle_event(uint64_t key, const channel::Event& e) {
+  auto it = m_channels.find(key);
+  if (it == m_channels.end()) return;
+  Channel& c = *it->second;
+  std::visit(
+      Overloaded{
+          [&](const channel::event::FundingNeeded& need) { fund(key, need); },
+          [&](const channel::event::ChannelOpened&) {
+            m_log.info("channel {} with {} is open", key, c.peer.to_hex());
+          },
+          [&](const channel::event::IncomingHtlc& h) {
+            on_incoming_htlc(c, h.id, h.amount, h.payment_hash, h.cltv_expiry,
+                             h.onion_routing_packet.span());
+          },
+          [&](const channel::event::OutgoingFulfilled& f) {
+            on_outgoing_resolved(c, f.id, &f.payment_preimage, nullptr, "");
+          },
+          [&](const channel::event::OutgoingFailed& f) {
+            auto reason = m_fail_reasons.find(IncomingKey{key, f.id});
+            if (reason != m_fail_reasons.end()) {
+              FailInfo info = std::move(reason->second);
+              m_fail_reasons.erase(reason);
+              on_outgoing_resolved(c, f.id, nullptr, &info, "");
+            } else {
+              on_outgoing_resolved(c, f.id, nullptr, nullptr, "failed by the peer");
+            }
+          },
+          [&](const channel::event::OutgoingDropped& d) {
+            on_outgoing_resolved(c, d.id, nullptr, nullptr,
+                                 "the HTLC was dropped before it was committed (disconnection)");
+          },
+          [&](const channel::event::MutualClosed&) {
+            m_log.info("channel {} mutually closed", key);
+          },
+          [&](const channel::event::ChannelFailed& f) {
+            m_log.warn("channel {} failed: {}", key, f.reason);
+            auto waiters = std::move(c.open_waiters);
+            c.open_waiters.clear();
+            for (auto& w : waiters) w(fail("channel failed: " + f.reason));
+          },
+          [&](const channel::event::WeAreBehind&) {
+            m_log.error("channel {}: the peer proves we lost state; waiting for its commitment",
+                        key);
+          },
+      },
+      e);
+}
+
+}  // namespace fulgur::channeld

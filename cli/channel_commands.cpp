@@ -1,0 +1,287 @@
+// The channel command group: peers, channels, keysend payments and the L1 wallet, answered
+// by channeld over Cap'n Proto (lib/ipc/channeld.capnp). Each command prints JSON; an error
+// from channeld becomes {"error": {"code", "message"}} with the code channeld chose.
+#include <memory>
+
+#include "command.h"
+#include "ipc/channeld.capnp.h"
+#include "ipc/rpc.h"
+
+namespace fulgur::cli {
+namespace {
+
+namespace schema = ::fulgur::ipc::schema;
+using nlohmann::json;
+
+std::filesystem::path channeld_socket(const Context& ctx) {
+  return ctx.datadir / "rpc" / "channeld.sock";
+}
+
+// Runs `call(client, loop)` against channeld; RPC failures become errors. `timeout_ms`
+// bounds the whole call (a keysend waits for its outcome).
+template <typename F>
+CommandResult with_channeld(const Context& ctx, uint64_t timeout_ms, F&& call) {
+  if (!ipc::unix_socket_answers(channeld_socket(ctx))) {
+    if (!ipc::unix_socket_answers(ctx.datadir / "rpc" / "fulgurd.sock")) {
+      return Unexpected{no_node_error(ctx.datadir)};
+    }
+    return cli_fail("channeld_unavailable", "channeld is not answering (restarting?)");
+  }
+  try {
+    ipc::EventLoop loop;
+    auto conn = ipc::connect_rpc(loop.uv(), channeld_socket(ctx).string()).wait(loop.wait_scope());
+    auto client = conn->bootstrap<schema::Channeld>();
+    kj::Promise<CommandResult> answer = call(client);
+    auto timeout = ipc::after_ms(loop.uv(), timeout_ms).then([timeout_ms]() {
+      return CommandResult(cli_fail("timeout", "no answer within " +
+                                                   std::to_string(timeout_ms / 1000) + " s"));
+    });
+    return answer.exclusiveJoin(kj::mv(timeout)).wait(loop.wait_scope());
+  } catch (const kj::Exception& e) {
+    return cli_fail("rpc_failed", e.getDescription().cStr());
+  }
+}
+
+std::optional<CliError> error_of(schema::CallError::Reader e) {
+  if (e.getCode().size() == 0) return std::nullopt;
+  return CliError{e.getCode().cStr(), e.getMessage().cStr(), 1};
+}
+
+json to_json(schema::PeerEntry::Reader p) {
+  return {{"node_id", p.getNodeId().cStr()},
+          {"connected", p.getConnected()},
+          {"inbound", p.getInbound()},
+          {"remote_address", p.getRemoteAddress().cStr()},
+          {"dial_address", p.getDialAddress().cStr()},
+          {"features", p.getFeatures().cStr()},
+          {"channels", p.getChannels()}};
+}
+
+json to_json(schema::ChannelEntry::Reader c) {
+  json htlcs = json::array();
+  for (auto h : c.getHtlcs()) {
+    htlcs.push_back({{"direction", h.getOffered() ? "out" : "in"},
+                     {"id", h.getId()},
+                     {"amount_msat", h.getAmountMsat()},
+                     {"payment_hash", h.getPaymentHash().cStr()},
+                     {"cltv_expiry", h.getCltvExpiry()}});
+  }
+  auto text_or_null = [](capnp::Text::Reader t) {
+    return t.size() == 0 ? json(nullptr) : json(t.cStr());
+  };
+  return {{"channel_id", c.getChannelId().cStr()},
+          {"peer_id", c.getPeerId().cStr()},
+          {"state", c.getState().cStr()},
+          {"channel_type", c.getChannelType().cStr()},
+          {"opener", c.getOpener().cStr()},
+          {"funding_txid", text_or_null(c.getFundingTxid())},
+          {"funding_output", c.getFundingOutput()},
+          {"funding_sat", c.getFundingSat()},
+          {"funding_depth", c.getFundingDepth()},
+          {"short_channel_id", text_or_null(c.getShortChannelId())},
+          {"to_us_msat", c.getToUsMsat()},
+          {"to_them_msat", c.getToThemMsat()},
+          {"push_msat", c.getPushMsat()},
+          {"feerate_per_kw", c.getFeeratePerKw()},
+          {"htlcs", htlcs},
+          {"peer_connected", c.getPeerConnected()},
+          {"closing_txid", text_or_null(c.getClosingTxid())},
+          {"closing_fee_sat", c.getClosingFeeSat()},
+          {"local_commitment_number", c.getLocalCommitmentNumber()}};
+}
+
+json to_json(schema::PaymentEntry::Reader p) {
+  auto text_or_null = [](capnp::Text::Reader t) {
+    return t.size() == 0 ? json(nullptr) : json(t.cStr());
+  };
+  return {{"payment_hash", p.getPaymentHash().cStr()},
+          {"status", p.getStatus().cStr()},
+          {"destination", p.getDestination().cStr()},
+          {"amount_msat", p.getAmountMsat()},
+          {"preimage", text_or_null(p.getPreimage())},
+          {"failure", text_or_null(p.getFailure())},
+          {"failure_code", p.getFailureCode()},
+          {"channel_id", text_or_null(p.getChannelId())},
+          {"created_at", p.getCreatedAt()}};
+}
+
+constexpr uint64_t QUICK_MS = 30'000;
+
+}  // namespace
+
+void register_channel_commands(CLI::App& app, Context& ctx) {
+  auto uri = std::make_shared<std::string>();
+  add_command(app, ctx, "connect", "connect to a peer: nodeid@host:port (numeric host)",
+              [uri](const Context& c) {
+                return with_channeld(c, QUICK_MS, [&](schema::Channeld::Client& client) {
+                  auto req = client.connectRequest();
+                  req.setUri(*uri);
+                  return req.send().then([](auto r) -> CommandResult {
+                    if (auto e = error_of(r.getError())) return Unexpected{*e};
+                    return json{{"peer", to_json(r.getPeer())}};
+                  });
+                });
+              })
+      ->add_option("uri", *uri, "nodeid@host:port")->required();
+
+  add_command(app, ctx, "listpeers", "peers connected now or remembered", [](const Context& c) {
+    return with_channeld(c, QUICK_MS, [](schema::Channeld::Client& client) {
+      return client.listPeersRequest().send().then([](auto r) -> CommandResult {
+        json peers = json::array();
+        for (auto p : r.getPeers()) peers.push_back(to_json(p));
+        return json{{"peers", peers}};
+      });
+    });
+  });
+
+  struct OpenArgs {
+    std::string node_id;
+    uint64_t amount_sat = 0;
+    uint64_t push_msat = 0;
+    std::string type = "static_remotekey";
+    uint64_t timeout_s = 120;
+  };
+  auto open = std::make_shared<OpenArgs>();
+  auto* open_cmd = add_command(
+      app, ctx, "openchannel",
+      "open a channel with a connected peer, funded from the L1 wallet; waits for the funding "
+      "transaction to be broadcast",
+      [open](const Context& c) {
+        return with_channeld(c, open->timeout_s * 1000, [&](schema::Channeld::Client& client) {
+          auto req = client.openChannelRequest();
+          req.setNodeId(open->node_id);
+          req.setAmountSat(open->amount_sat);
+          req.setPushMsat(open->push_msat);
+          req.setChannelType(open->type);
+          return req.send().then([](auto r) -> CommandResult {
+            if (auto e = error_of(r.getError())) return Unexpected{*e};
+            return json{{"channel", to_json(r.getChannel())}};
+          });
+        });
+      });
+  open_cmd->add_option("nodeid", open->node_id, "the peer's node id")->required();
+  open_cmd->add_option("amount_sat", open->amount_sat, "channel capacity in satoshis")->required();
+  open_cmd->add_option("--push-msat", open->push_msat, "given to the peer at opening");
+  open_cmd->add_option("--type", open->type, "static_remotekey or anchors")
+      ->check(CLI::IsMember({"static_remotekey", "anchors"}))
+      ->capture_default_str();
+  open_cmd->add_option("--timeout-s", open->timeout_s, "how long to wait")->capture_default_str();
+
+  add_command(app, ctx, "listchannels", "every channel with its state, balances and HTLCs",
+              [](const Context& c) {
+                return with_channeld(c, QUICK_MS, [](schema::Channeld::Client& client) {
+                  return client.listChannelsRequest().send().then([](auto r) -> CommandResult {
+                    json channels = json::array();
+                    for (auto ch : r.getChannels()) channels.push_back(to_json(ch));
+                    return json{{"channels", channels}};
+                  });
+                });
+              });
+
+  struct CloseArgs {
+    std::string channel_id;
+    bool force = false;
+    uint64_t timeout_s = 120;
+  };
+  auto close = std::make_shared<CloseArgs>();
+  auto* close_cmd = add_command(
+      app, ctx, "close",
+      "close a channel: mutual (waits for the closing transaction) or --force (broadcasts our "
+      "commitment)",
+      [close](const Context& c) {
+        return with_channeld(c, close->timeout_s * 1000, [&](schema::Channeld::Client& client) {
+          auto req = client.closeRequest();
+          req.setChannelId(close->channel_id);
+          req.setForce(close->force);
+          return req.send().then([](auto r) -> CommandResult {
+            if (auto e = error_of(r.getError())) return Unexpected{*e};
+            return json{{"closing_txid", r.getClosingTxid().cStr()},
+                        {"channel", to_json(r.getChannel())}};
+          });
+        });
+      });
+  close_cmd->add_option("channel_id", close->channel_id, "the channel id (hex)")->required();
+  close_cmd->add_flag("--force", close->force, "broadcast our latest commitment now");
+  close_cmd->add_option("--timeout-s", close->timeout_s, "how long to wait")->capture_default_str();
+
+  add_command(app, ctx, "newaddr", "a new address of the L1 wallet", [](const Context& c) {
+    return with_channeld(c, QUICK_MS, [](schema::Channeld::Client& client) {
+      return client.newAddressRequest().send().then([](auto r) -> CommandResult {
+        if (auto e = error_of(r.getError())) return Unexpected{*e};
+        return json{{"address", r.getAddress().cStr()}};
+      });
+    });
+  });
+
+  add_command(app, ctx, "listfunds", "the L1 wallet's outputs and our side of every channel",
+              [](const Context& c) {
+                return with_channeld(c, QUICK_MS, [](schema::Channeld::Client& client) {
+                  return client.listFundsRequest().send().then([](auto r) -> CommandResult {
+                    if (auto e = error_of(r.getError())) return Unexpected{*e};
+                    json outputs = json::array();
+                    uint64_t total = 0;
+                    for (auto o : r.getOutputs()) {
+                      total += o.getAmountSat();
+                      outputs.push_back({{"txid", o.getTxid().cStr()},
+                                         {"vout", o.getVout()},
+                                         {"amount_sat", o.getAmountSat()},
+                                         {"address", o.getAddress().cStr()},
+                                         {"confirmations", o.getConfirmations()}});
+                    }
+                    json channels = json::array();
+                    for (auto ch : r.getChannels()) {
+                      channels.push_back({{"channel_id", ch.getChannelId().cStr()},
+                                          {"peer_id", ch.getPeerId().cStr()},
+                                          {"state", ch.getState().cStr()},
+                                          {"our_amount_msat", ch.getOurAmountMsat()},
+                                          {"funding_sat", ch.getFundingSat()}});
+                    }
+                    return json{{"outputs", outputs},
+                                {"onchain_total_sat", total},
+                                {"channels", channels}};
+                  });
+                });
+              });
+
+  struct KeysendArgs {
+    std::string node_id;
+    uint64_t amount_msat = 0;
+    uint64_t timeout_s = 60;
+  };
+  auto ks = std::make_shared<KeysendArgs>();
+  auto* ks_cmd = add_command(
+      app, ctx, "keysend",
+      "pay a peer over a direct channel (the preimage rides in the onion); waits for the outcome",
+      [ks](const Context& c) {
+        return with_channeld(c, ks->timeout_s * 1000, [&](schema::Channeld::Client& client) {
+          auto req = client.keysendRequest();
+          req.setNodeId(ks->node_id);
+          req.setAmountMsat(ks->amount_msat);
+          return req.send().then([](auto r) -> CommandResult {
+            if (auto e = error_of(r.getError())) {
+              if (r.hasPayment()) {
+                e->message += " (payment " + std::string(r.getPayment().getPaymentHash().cStr()) +
+                              ")";
+              }
+              return Unexpected{*e};
+            }
+            return json{{"payment", to_json(r.getPayment())}};
+          });
+        });
+      });
+  ks_cmd->add_option("nodeid", ks->node_id, "the peer to pay")->required();
+  ks_cmd->add_option("amount_msat", ks->amount_msat, "the amount in millisatoshis")->required();
+  ks_cmd->add_option("--timeout-s", ks->timeout_s, "how long to wait")->capture_default_str();
+
+  add_command(app, ctx, "listpayments", "every outgoing payment", [](const Context& c) {
+    return with_channeld(c, QUICK_MS, [](schema::Channeld::Client& client) {
+      return client.listPaymentsRequest().send().then([](auto r) -> CommandResult {
+        json payments = json::array();
+        for (auto p : r.getPayments()) payments.push_back(to_json(p));
+        return json{{"payments", payments}};
+      });
+    });
+  });
+}
+
+}  // namespace fulgur::cli

@@ -1,0 +1,322 @@
+// Channels between real nodes: l1sim and two fulgurd nodes (each with its channeld), driven
+// through fulgur-cli. Funding from the L1 wallet, both channel types opened and confirmed,
+// keysend both ways, a channeld killed with SIGKILL in the middle of a burst of payments
+// (it comes back, reestablishes, and both sides agree on every satoshi), and hostile peers
+// on a real socket that leave the process up. Waits poll for conditions with a generous
+// bound; nothing measures speed.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "chain/bitcoind.h"
+#include "crypto/hash.h"
+#include "node_process.h"
+#include "unit/net/net_test_util.h"
+#include "wire/features.h"
+#include "wire/messages.h"
+
+using namespace fulgur;
+using namespace fulgur::test;
+
+namespace {
+
+class Channels : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "fulgur-channel-XXXXXX").string();
+    m_dir = ::mkdtemp(tmpl.data());
+    l1 = std::make_unique<L1simProcess>(m_dir / "l1");
+    a = std::make_unique<NodeProcess>(m_dir / "a", *l1);
+    b = std::make_unique<NodeProcess>(m_dir / "b", *l1);
+    auto addr = l1->client().get_new_address();
+    ASSERT_TRUE(addr.ok());
+    m_burn = *addr;
+  }
+  void TearDown() override {
+    a.reset();
+    b.reset();
+    l1.reset();
+    if (!HasFailure()) fs::remove_all(m_dir);
+  }
+
+  void mine(uint32_t blocks) {
+    auto r = l1->client().generate_to_address(blocks, m_burn);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+  }
+
+  // Mature coins in the L1 wallet, received on the node's own new address.
+  void fund(NodeProcess& n) {
+    auto addr = n.ok({"newaddr"});
+    ASSERT_TRUE(addr["address"].is_string()) << addr.dump();
+    auto r = l1->client().generate_to_address(1, addr["address"]);
+    ASSERT_TRUE(r.ok());
+    mine(100);
+  }
+
+  // Opens from `from` to `to`, mines to depth, waits until both sides are normal.
+  std::string open(NodeProcess& from, NodeProcess& to, uint64_t sat, uint64_t push_msat,
+                   const std::string& type) {
+    auto c = from.cli({"connect", to.uri()});
+    EXPECT_EQ(c.exit_code, 0) << c.out;
+    auto o = from.cli({"openchannel", to.id(), std::to_string(sat), "--push-msat",
+                       std::to_string(push_msat), "--type", type});
+    EXPECT_EQ(o.exit_code, 0) << o.out;
+    if (o.exit_code != 0) return "";
+    std::string id = o.parsed["channel"]["channel_id"];
+    EXPECT_EQ(o.parsed["channel"]["state"], "awaiting_lockin");
+    mine(3);  // the accepter's default minimum_depth
+    bool normal = eventually([&] {
+      auto x = from.channel(id);
+      auto y = to.channel(id);
+      return x.is_object() && y.is_object() && x["state"] == "normal" && y["state"] == "normal" &&
+             x["peer_connected"] == true && y["peer_connected"] == true;
+    });
+    EXPECT_TRUE(normal) << from.channel(id).dump() << to.channel(id).dump();
+    return id;
+  }
+
+  static uint64_t to_us(const json& channel) { return channel["to_us_msat"].get<uint64_t>(); }
+
+  // Both sides see the same commitment balances and no HTLC in flight.
+  void expect_agreement(const std::string& id, uint64_t total_msat) {
+    json x, y;
+    bool settled = eventually([&] {
+      x = a->channel(id);
+      y = b->channel(id);
+      return x.is_object() && y.is_object() && x["htlcs"].empty() && y["htlcs"].empty() &&
+             x["to_us_msat"] == y["to_them_msat"] && x["to_them_msat"] == y["to_us_msat"];
+    });
+    EXPECT_TRUE(settled) << x.dump() << "\n" << y.dump();
+    EXPECT_EQ(to_us(x) + to_us(y), total_msat);
+  }
+
+  fs::path m_dir;
+  std::string m_burn;
+  std::unique_ptr<L1simProcess> l1;
+  std::unique_ptr<NodeProcess> a;
+  std::unique_ptr<NodeProcess> b;
+};
+
+class ChannelTypes : public Channels, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(ChannelTypes, OpenConfirmAndPayBothWays) {
+  fund(*a);
+  const uint64_t capacity = 1'000'000, push = 100'000'000;
+  std::string id = open(*a, *b, capacity, push, GetParam());
+  ASSERT_FALSE(id.empty());
+  auto mine_view = a->channel(id);
+  auto theirs = b->channel(id);
+  EXPECT_EQ(mine_view["channel_type"], GetParam());
+  EXPECT_EQ(theirs["channel_type"], GetParam());
+  EXPECT_EQ(mine_view["opener"], "local");
+  EXPECT_EQ(theirs["opener"], "remote");
+  EXPECT_EQ(to_us(mine_view), capacity * 1000 - push);
+  EXPECT_EQ(to_us(theirs), push);
+  // The funding output is on the L1 with the confirmations, and both know its place.
+  auto txid = Txid::from_hex(mine_view["funding_txid"].get<std::string>());
+  ASSERT_TRUE(txid.ok());
+  auto out = l1->client().get_tx_out(*txid, mine_view["funding_output"], false);
+  ASSERT_TRUE(out.ok() && out->has_value());
+  EXPECT_EQ((*out)->value, Sat(capacity));
+  EXPECT_GE((*out)->confirmations, 3);
+  ASSERT_TRUE(eventually([&] { return b->channel(id)["short_channel_id"].is_string(); }));
+  EXPECT_EQ(a->channel(id)["short_channel_id"], b->channel(id)["short_channel_id"]);
+
+  std::set<std::string> hashes;
+  for (int i = 0; i < 3; ++i) {
+    auto pay = a->cli({"keysend", b->id(), "10000000"});
+    ASSERT_EQ(pay.exit_code, 0) << pay.out;
+    const auto& p = pay.parsed["payment"];
+    EXPECT_EQ(p["status"], "succeeded");
+    // The preimage proves the payment: it hashes to the payment hash.
+    auto preimage = Preimage::from_hex(p["preimage"].get<std::string>());
+    ASSERT_TRUE(preimage.ok());
+    EXPECT_EQ(crypto::sha256(preimage->span()).to_hex(), p["payment_hash"]);
+    hashes.insert(p["payment_hash"]);
+  }
+  EXPECT_EQ(hashes.size(), 3u);
+  auto back = b->cli({"keysend", a->id(), "5000000"});
+  ASSERT_EQ(back.exit_code, 0) << back.out;
+  EXPECT_EQ(back.parsed["payment"]["status"], "succeeded");
+  expect_agreement(id, capacity * 1000);
+  EXPECT_EQ(to_us(a->channel(id)), capacity * 1000 - push - 30'000'000 + 5'000'000);
+
+  // More than the channel can carry: a clear error, nothing changes.
+  auto too_much = b->cli({"keysend", a->id(), std::to_string(capacity * 1000)});
+  EXPECT_NE(too_much.exit_code, 0);
+  EXPECT_EQ(too_much.parsed["error"]["code"], "no_channel") << too_much.out;
+  expect_agreement(id, capacity * 1000);
+  auto payments = a->ok({"listpayments"})["payments"];
+  ASSERT_EQ(payments.size(), 3u);
+  for (const auto& p : payments) EXPECT_EQ(p["status"], "succeeded");
+}
+
+INSTANTIATE_TEST_SUITE_P(Both, ChannelTypes, ::testing::Values("static_remotekey", "anchors"));
+
+TEST_F(Channels, CommandsGiveClearErrors) {
+  auto bad = a->cli({"connect", "nonsense"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(bad.parsed["error"]["code"], "bad_argument") << bad.out;
+  auto not_connected = a->cli({"openchannel", b->id(), "100000"});
+  EXPECT_EQ(not_connected.parsed["error"]["code"], "not_connected") << not_connected.out;
+  auto no_channel = a->cli({"keysend", b->id(), "1000"});
+  EXPECT_EQ(no_channel.parsed["error"]["code"], "no_channel") << no_channel.out;
+  auto unknown = a->cli({"close", std::string(64, 'a')});
+  EXPECT_EQ(unknown.parsed["error"]["code"], "unknown_channel") << unknown.out;
+  // Not enough money in the wallet for the funding: the open fails, nothing is left over.
+  ASSERT_EQ(a->cli({"connect", b->uri()}).exit_code, 0);
+  auto poor = a->cli({"openchannel", b->id(), "100000"});
+  EXPECT_EQ(poor.parsed["error"]["code"], "open_failed") << poor.out;
+  EXPECT_TRUE(eventually([&] { return a->ok({"listchannels"})["channels"].empty(); }));
+  EXPECT_TRUE(eventually([&] { return b->ok({"listchannels"})["channels"].empty(); }));
+}
+
+TEST_F(Channels, KillNineOfThePayeeInTheMiddleOfABurst) {
+  fund(*a);
+  const uint64_t capacity = 2'000'000, push = 100'000'000;  // the payee can pay back
+  std::string id = open(*a, *b, capacity, push, "static_remotekey");
+  ASSERT_FALSE(id.empty());
+  pid_t victim = b->channeld_pid();
+  ASSERT_GT(victim, 0);
+
+  constexpr int BURST = 24;
+  constexpr uint64_t AMOUNT = 1'000'000;
+  std::vector<Child> running;
+  for (int i = 0; i < BURST; ++i) {
+    running.push_back(a->cli_async({"keysend", b->id(), std::to_string(AMOUNT), "--timeout-s", "80"}));
+    if (i == BURST / 2) {
+      ASSERT_EQ(::kill(victim, SIGKILL), 0);
+    }
+  }
+  std::vector<Output> results;
+  for (auto& c : running) results.push_back(finish(c));
+
+  // fulgurd restarts channeld; the payer redials it and the channel is reestablished.
+  ASSERT_TRUE(eventually([&] {
+    pid_t now = b->channeld_pid();
+    return now > 0 && now != victim;
+  }));
+  ASSERT_TRUE(eventually([&] {
+    auto x = a->channel(id);
+    return x.is_object() && x["peer_connected"] == true && x["state"] == "normal";
+  }));
+
+  // Every keysend ended cleanly: succeeded, or failed with a reason. None hung.
+  std::map<std::string, int> outcomes;
+  std::set<std::string> succeeded;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.parsed.is_object()) << r.out;
+    if (r.exit_code == 0) {
+      ASSERT_EQ(r.parsed["payment"]["status"], "succeeded") << r.out;
+      succeeded.insert(r.parsed["payment"]["payment_hash"]);
+      ++outcomes["succeeded"];
+    } else {
+      std::string code = r.parsed["error"]["code"];
+      EXPECT_TRUE(code == "payment_failed" || code == "no_channel") << r.out;
+      ++outcomes[code];
+    }
+  }
+  std::string summary;
+  for (const auto& [k, v] : outcomes) summary += k + "=" + std::to_string(v) + " ";
+  RecordProperty("outcomes", summary);
+  std::cout << "[          ] burst outcomes: " << summary << "\n";
+
+  // No funds lost: both sides agree, and the payer paid exactly what succeeded.
+  expect_agreement(id, capacity * 1000);
+  json payments;
+  ASSERT_TRUE(eventually([&] {
+    payments = a->ok({"listpayments"})["payments"];
+    for (const auto& p : payments) {
+      if (p["status"] == "pending") return false;
+    }
+    return true;
+  })) << payments.dump();
+  uint64_t paid = 0;
+  for (const auto& p : payments) {
+    if (p["status"] == "succeeded") {
+      paid += p["amount_msat"].get<uint64_t>();
+      // Whatever the CLI reported as succeeded is recorded as succeeded.
+      succeeded.erase(p["payment_hash"]);
+    }
+  }
+  EXPECT_TRUE(succeeded.empty());
+  EXPECT_EQ(to_us(b->channel(id)), push + paid);
+  EXPECT_EQ(to_us(a->channel(id)), capacity * 1000 - push - paid);
+
+  // And the channel still works, both ways.
+  auto later = a->cli({"keysend", b->id(), "12345"});
+  EXPECT_EQ(later.exit_code, 0) << later.out;
+  auto back = b->cli({"keysend", a->id(), "1000"});
+  EXPECT_EQ(back.exit_code, 0) << back.out;
+  expect_agreement(id, capacity * 1000);
+}
+
+// A BOLT 8 client in this test process, aimed at a node's peer port.
+struct NoisePeer {
+  NoisePeer(TestLoop& t, const NodeProcess& target) {
+    auto id = NodeId::from_hex(target.id());
+    auto key = crypto::PublicKey::from_node_id(*id);
+    conn = net::Connection::connect(&t.loop, "127.0.0.1", target.port(), me, *key,
+                                    net::ConnectionLimits{}, Logger());
+    conn->set_handler(&recorder);
+  }
+  ~NoisePeer() { conn->close("test over"); }
+  crypto::SecretKey me = crypto::SecretKey::random();
+  Recorder recorder;
+  std::shared_ptr<net::Connection> conn;
+};
+
+Bytes init_message() {
+  wire::msg::Init init;
+  wire::FeatureBits f;
+  f.set_required(wire::Feature::var_onion_optin);
+  f.set_required(wire::Feature::option_static_remotekey);
+  init.features = f.to_wire();
+  return wire::encode_message(init);
+}
+
+TEST_F(Channels, HostilePeersOnARealSocketLeaveTheProcessUp) {
+  fund(*a);
+  std::string id = open(*a, *b, 500'000, 0, "anchors");
+  ASSERT_FALSE(id.empty());
+  pid_t before = b->channeld_pid();
+  TestLoop t;
+  {
+    // Garbage after the handshake (not even a message type).
+    NoisePeer evil(t, *b);
+    ASSERT_TRUE(t.run_until([&] { return evil.recorder.established; }));
+    ASSERT_TRUE(evil.conn->send(Bytes{0xff}).ok());
+    ASSERT_TRUE(t.run_until([&] { return evil.recorder.closed; }));
+  }
+  {
+    // An unknown even message after init.
+    NoisePeer evil(t, *b);
+    ASSERT_TRUE(t.run_until([&] { return evil.recorder.established; }));
+    ASSERT_TRUE(evil.conn->send(init_message()).ok());
+    ASSERT_TRUE(evil.conn->send(Bytes{0x7f, 0xfe, 1, 2, 3}).ok());
+    ASSERT_TRUE(t.run_until([&] { return evil.recorder.closed; }));
+  }
+  {
+    // Channel messages for a channel that is not its own, then a truncated update_add_htlc.
+    NoisePeer evil(t, *b);
+    ASSERT_TRUE(t.run_until([&] { return evil.recorder.established; }));
+    ASSERT_TRUE(evil.conn->send(init_message()).ok());
+    auto cid = ChannelId::from_hex(id);
+    wire::msg::UpdateFee fee;
+    fee.channel_id = *cid;
+    fee.feerate_per_kw = FeeratePerKw(100000);
+    ASSERT_TRUE(evil.conn->send(wire::encode_message(fee)).ok());
+    ASSERT_TRUE(evil.conn->send(Bytes{0x00, 0x80, 1, 2, 3}).ok());
+    ASSERT_TRUE(t.run_until([&] { return evil.recorder.closed; }));
+  }
+  // Same process, still serving, the real peer untouched and its channel usable.
+  EXPECT_EQ(b->channeld_pid(), before);
+  auto c = a->channel(id);
+  EXPECT_EQ(c["state"], "normal");
+  EXPECT_EQ(c["peer_connected"], true);
+  auto pay = a->cli({"keysend", b->id(), "1000000"});
+  EXPECT_EQ(pay.exit_code, 0) << pay.out;
+}
+
+}  // namespace
