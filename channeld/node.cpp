@@ -82,8 +82,7 @@ Status Node::start() {
                                           m_log.child("peers"), handler);
 
   for (auto& rec : contents.channels) {
-    auto m = channel::ChannelMachine::restore(channel_config(), *m_channel_seed, rec.state,
-                                              channel::bolt3_commitment_builder());
+    auto m = channel::ChannelMachine::restore(channel_config(), *m_channel_seed, rec.state);
     if (!m) {
       m_log.error("channel {} not restored: {}", rec.key_index, m.error().message);
       continue;

@@ -112,8 +112,7 @@ void Node::on_open_channel(const NodeId& peer, const wire::msg::OpenChannel& o) 
   }
   uint64_t key = allocate_key_index();
   channel::Outputs out;
-  auto machine = channel::ChannelMachine::accept(channel_config(), *m_channel_seed, key, o,
-                                                 channel::bolt3_commitment_builder(), out);
+  auto machine = channel::ChannelMachine::accept(channel_config(), *m_channel_seed, key, o, out);
   if (!machine) {
     m_log.info("refused open_channel from {}: {}", peer.to_hex(), machine.error().message);
     uint64_t gen = m_peer_generation[peer];
@@ -184,8 +183,7 @@ void Node::open_channel(const NodeId& peer, Sat amount, Msat push, channel::Chan
   req.feerate_per_kw = m_config.commit_feerate;
   req.type = type;
   channel::Outputs out;
-  auto machine = channel::ChannelMachine::open(channel_config(), *m_channel_seed, req,
-                                               channel::bolt3_commitment_builder(), out);
+  auto machine = channel::ChannelMachine::open(channel_config(), *m_channel_seed, req, out);
   if (!machine) return done(Unexpected{machine.error()});
   uint64_t key = allocate_key_index();
   FULGUR_ASSERT(key == req.key_index);

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "bitcoin/tx.h"
 #include "chain/bitcoind.h"
 #include "crypto/hash.h"
 #include "node_process.h"
@@ -150,6 +151,107 @@ TEST_P(ChannelTypes, OpenConfirmAndPayBothWays) {
   auto payments = a->ok({"listpayments"})["payments"];
   ASSERT_EQ(payments.size(), 3u);
   for (const auto& p : payments) EXPECT_EQ(p["status"], "succeeded");
+}
+
+TEST_P(ChannelTypes, MutualCloseConfirmsTheBalancesOnTheL1) {
+  fund(*a);
+  const uint64_t capacity = 800'000, push = 50'000'000;
+  std::string id = open(*a, *b, capacity, push, GetParam());
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(a->cli({"keysend", b->id(), "7654321"}).exit_code, 0);
+  ASSERT_EQ(b->cli({"keysend", a->id(), "1234567"}).exit_code, 0);
+  expect_agreement(id, capacity * 1000);
+  uint64_t ours = to_us(a->channel(id)), theirs = to_us(b->channel(id));
+
+  auto closed = a->cli({"close", id});
+  ASSERT_EQ(closed.exit_code, 0) << closed.out;
+  std::string txid_hex = closed.parsed["closing_txid"];
+  EXPECT_EQ(closed.parsed["channel"]["state"], "closed");
+  ASSERT_TRUE(eventually([&] { return b->channel(id)["state"] == "closed"; }));
+  EXPECT_EQ(b->channel(id)["closing_txid"], txid_hex);
+  uint64_t fee = a->channel(id)["closing_fee_sat"];
+  EXPECT_GT(fee, 0u);
+
+  // On the L1: one input (the funding output), our balance less the fee (we opened), theirs
+  // whole, rounded down to satoshis; both to the L1 wallet.
+  auto txid = Txid::from_hex(txid_hex);
+  ASSERT_TRUE(txid.ok());
+  auto rpc = l1->client();
+  auto tx = rpc.get_raw_transaction(*txid);
+  ASSERT_TRUE(tx.ok()) << tx.error().describe();
+  auto parsed = bitcoin::parse_transaction(tx->raw);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_EQ(parsed->inputs.size(), 1u);
+  EXPECT_EQ(parsed->inputs[0].prevout.txid.to_hex(), a->channel(id)["funding_txid"]);
+  std::multiset<uint64_t> amounts;
+  uint64_t total = 0;
+  for (const auto& o : parsed->outputs) {
+    amounts.insert(o.amount.value());
+    total += o.amount.value();
+  }
+  EXPECT_EQ(amounts, (std::multiset<uint64_t>{ours / 1000 - fee, theirs / 1000}));
+  EXPECT_EQ(total + fee, capacity - (ours % 1000 + theirs % 1000) / 1000);
+  mine(1);
+  auto confirmed = rpc.get_raw_transaction(*txid);
+  ASSERT_TRUE(confirmed.ok());
+  EXPECT_GE(confirmed->confirmations, 1);
+  auto funds = a->ok({"listfunds"});
+  size_t in_wallet = 0;
+  for (const auto& o : funds["outputs"]) in_wallet += o["txid"] == txid_hex ? 1 : 0;
+  EXPECT_EQ(in_wallet, 2u) << funds.dump();
+  // A closed channel says so and takes no payment.
+  auto late = a->cli({"keysend", b->id(), "1000"});
+  EXPECT_EQ(late.parsed["error"]["code"], "no_channel") << late.out;
+}
+
+TEST_P(ChannelTypes, ForceCloseBroadcastsACommitmentTheL1Accepts) {
+  fund(*a);
+  std::string id = open(*a, *b, 600'000, 20'000'000, GetParam());
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(a->cli({"keysend", b->id(), "3000000"}).exit_code, 0);
+  expect_agreement(id, 600'000'000);
+  // The peer is gone (the usual reason to force close): only our commitment goes out.
+  b->stop();
+  auto closed = a->cli({"close", id, "--force"});
+  ASSERT_EQ(closed.exit_code, 0) << closed.out;
+  EXPECT_EQ(closed.parsed["channel"]["state"], "force_closed");
+  auto txid = Txid::from_hex(closed.parsed["closing_txid"].get<std::string>());
+  ASSERT_TRUE(txid.ok());
+  auto rpc = l1->client();
+  auto mempool = rpc.get_raw_mempool();
+  ASSERT_TRUE(mempool.ok());
+  EXPECT_NE(std::find(mempool->begin(), mempool->end(), *txid), mempool->end());
+  mine(1);
+  auto tx = rpc.get_raw_transaction(*txid);
+  ASSERT_TRUE(tx.ok()) << tx.error().describe();
+  EXPECT_GE(tx->confirmations, 1);
+  auto parsed = bitcoin::parse_transaction(tx->raw);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_EQ(parsed->inputs.size(), 1u);
+  EXPECT_EQ(parsed->inputs[0].prevout.txid.to_hex(), closed.parsed["channel"]["funding_txid"]);
+  // Closing again hands back the same transaction.
+  auto again = a->cli({"close", id, "--force"});
+  EXPECT_EQ(again.parsed["closing_txid"], closed.parsed["closing_txid"]) << again.out;
+}
+
+TEST_P(ChannelTypes, ForceCloseWithThePeerOnlineClosesOnBothSides) {
+  fund(*a);
+  std::string id = open(*a, *b, 600'000, 20'000'000, GetParam());
+  ASSERT_FALSE(id.empty());
+  auto closed = a->cli({"close", id, "--force"});
+  // Our error makes the peer fail the channel too (BOLT 1) and hand out its own commitment:
+  // whichever reaches the L1 first spends the funding output, the other is a conflict.
+  ASSERT_TRUE(closed.parsed.is_object()) << closed.out;
+  ASSERT_TRUE(eventually([&] { return b->channel(id)["state"] == "force_closed"; }))
+      << b->channel(id).dump();
+  EXPECT_EQ(a->channel(id)["state"], "force_closed");
+  std::string ours = a->channel(id)["closing_txid"], theirs = b->channel(id)["closing_txid"];
+  EXPECT_NE(ours, theirs);
+  auto mempool = l1->client().get_raw_mempool();
+  ASSERT_TRUE(mempool.ok());
+  size_t found = 0;
+  for (const auto& t : *mempool) found += (t.to_hex() == ours || t.to_hex() == theirs) ? 1 : 0;
+  EXPECT_EQ(found, 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, ChannelTypes, ::testing::Values("static_remotekey", "anchors"));
