@@ -14,6 +14,16 @@ namespace {
 constexpr uint64_t CLOSING_WEIGHT = 672;
 
 Error fail_conn(std::string why) { return Error{PeerAction::Disconnect, std::move(why)}; }
+
+// BOLT 3 dust limits by scriptpubkey: p2pkh 546, p2sh 540, p2wpkh 294, p2wsh 330, unknown
+// segwit versions 354 satoshis (shutdown scripts take no other form).
+Sat dust_threshold(ByteSpan s) {
+  if (s.size() == 25 && s[0] == 0x76) return Sat(546);
+  if (s.size() == 23 && s[0] == 0xa9) return Sat(540);
+  if (s.size() == 22 && s[0] == 0x00) return Sat(294);
+  if (s.size() == 34 && s[0] == 0x00) return Sat(330);
+  return Sat(354);
+}
 }  // namespace
 
 bool is_valid_shutdown_script(ByteSpan s) {
@@ -239,6 +249,13 @@ Outputs ChannelMachine::on_closing_signed(const msg::ClosingSigned& m) {
   // only low-S signatures.)
   auto signed_tx = closing_signed_by_peer(m);
   if (!signed_tx) return reject(fail_conn("invalid closing_signed signature"));
+  // BOLT #2: if one of the outputs in the closing transaction is below the dust limit for
+  // its scriptpubkey (see BOLT 3): MUST fail the channel.
+  for (const auto& o : signed_tx->outputs) {
+    if (o.amount < dust_threshold(o.script_pubkey.bytes())) {
+      return reject(Error{PeerAction::FailChannel, "closing output below its dust limit"});
+    }
+  }
   Outputs out;
   // BOLT #2: if fee_satoshis is equal to its previously sent fee_satoshis: SHOULD sign and
   // broadcast the final closing transaction.

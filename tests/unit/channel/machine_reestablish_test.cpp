@@ -221,5 +221,30 @@ TEST(MachineClose, EmptyUpfrontShutdownScriptCommitsToNothing) {
   EXPECT_EQ(p.m[0]->state().phase, Phase::Closed);
 }
 
+// BOLT #2 (closing_signed): "if one of the outputs in the closing transaction is below the
+// dust limit for its scriptpubkey (see BOLT 3): MUST fail the channel." B holds 400 sat to
+// a P2PKH script (dust below 546) with dust limits of 354 on both sides.
+TEST(MachineClose, ClosingOutputBelowItsScriptsDustFailsTheChannel) {
+  ChannelConfig cfg = test_config();
+  cfg.dust_limit = Sat(354);
+  Pair p(ChannelType::StaticRemoteKey, cfg, cfg, Msat(400000));
+  p.establish();
+  Bytes p2pkh{0x76, 0xa9, 0x14};
+  p2pkh.resize(23, 0x05);
+  p2pkh.push_back(0x88);
+  p2pkh.push_back(0xac);
+  auto s = p.m[1]->shutdown(p2pkh);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  p.take(1, *s);
+  p.deliver(0);  // A: shutdown, replies with shutdown and its closing_signed
+  auto r = p.deliver(1);  // B's shutdown reply is queued first
+  ASSERT_FALSE(r.rejected);
+  r = p.deliver(1);  // A's closing_signed
+  ASSERT_TRUE(r.rejected);
+  EXPECT_EQ(r.rejected->action, PeerAction::FailChannel);
+  EXPECT_EQ(p.m[1]->state().phase, Phase::ForceClosed);
+  EXPECT_EQ(all_of<BroadcastTx>(r).size(), 1u);
+}
+
 }  // namespace
 }  // namespace fulgur::channel::test
