@@ -186,7 +186,7 @@ void Node::finish_payment(Payment& p) {
   auto waiters = std::move(p.waiters);
   p.waiters.clear();
   if (waiters.empty()) return;
-  enqueue(true, [this, hash, waiters = std::move(waiters)]() {
+  enqueue(true, [hash, waiters = std::move(waiters)]() {
     for (const auto& w : waiters) w(PaymentResult{hash});
   });
 }
