@@ -30,6 +30,8 @@ const char* to_string(RpcCode code) {
     case RpcCode::WalletKeypoolRanOut: return "RPC_WALLET_KEYPOOL_RAN_OUT";
     case RpcCode::WalletUnlockNeeded: return "RPC_WALLET_UNLOCK_NEEDED";
     case RpcCode::WalletNotFound: return "RPC_WALLET_NOT_FOUND";
+    case RpcCode::WalletNotSpecified: return "RPC_WALLET_NOT_SPECIFIED";
+    case RpcCode::WalletAlreadyLoaded: return "RPC_WALLET_ALREADY_LOADED";
     case RpcCode::ClientNotConnected: return "RPC_CLIENT_NOT_CONNECTED";
     case RpcCode::ClientInInitialDownload: return "RPC_CLIENT_IN_INITIAL_DOWNLOAD";
   }

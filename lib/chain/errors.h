@@ -33,6 +33,8 @@ enum class RpcCode : int {
   WalletKeypoolRanOut = -12,
   WalletUnlockNeeded = -13,
   WalletNotFound = -18,
+  WalletNotSpecified = -19,
+  WalletAlreadyLoaded = -35,
   ClientNotConnected = -9,
   ClientInInitialDownload = -10,
 };

@@ -61,7 +61,10 @@ void serve(httplib::Server& server, Node& node, const std::string& auth_header) 
       res.set_header("WWW-Authenticate", "Basic realm=\"jsonrpc\"");
       return;
     }
-    auto [status, body] = handle_rpc_body(node, req.body);
+    // bitcoind's multiwallet endpoint: /wallet/<name> (httplib hands the path decoded);
+    // "/" addresses the default wallet.
+    std::string wallet = req.path.rfind("/wallet/", 0) == 0 ? req.path.substr(8) : "";
+    auto [status, body] = handle_rpc_body(node, wallet, req.body);
     res.status = status;
     res.set_content(body, "application/json");
   };

@@ -1,12 +1,19 @@
-// Loading a data directory into the node, and saving new wallet keys.
+// Loading a data directory into the node, creating wallets and saving new wallet keys.
 #include "server/node.h"
 
 namespace fulgur::l1sim {
 
 Status Node::load() {
-  FULGUR_TRY(std::vector<crypto::SecretKey> keys, store.load_keys());
-  for (auto& k : keys) wallet.add_key(std::move(k));
-  saved_keys = wallet.key_count();
+  std::vector<std::string> names = store.wallet_names();
+  names.insert(names.begin(), "");
+  size_t key_count = 0;
+  for (const auto& name : names) {
+    FULGUR_TRY(std::vector<crypto::SecretKey> keys, store.load_keys(name));
+    auto& w = wallets.try_emplace(name, LoadedWallet(name, fresh_key)).first->second;
+    for (auto& k : keys) w.wallet.add_key(std::move(k));
+    w.saved_keys = w.wallet.key_count();
+    key_count += w.saved_keys;
+  }
   size_t blocks = 0;
   FULGUR_TRY_STATUS(store.replay(
       [&](const Block& block) {
@@ -21,15 +28,21 @@ Status Node::load() {
         }
         return Status(fail("unexpected record"));
       }));
-  log->info("loaded {} blocks (tip {} at height {}) and {} wallet keys", blocks,
-            chain.tip().to_hex(), chain.height(), saved_keys);
+  log->info("loaded {} blocks (tip {} at height {}), {} wallets with {} keys", blocks,
+            chain.tip().to_hex(), chain.height(), wallets.size(), key_count);
   return {};
 }
 
-Status Node::save_new_keys() {
-  const auto& keys = wallet.keys();
-  for (; saved_keys < keys.size(); ++saved_keys) {
-    FULGUR_TRY_STATUS(store.append_key(keys[saved_keys]));
+Status Node::create_wallet(const std::string& name) {
+  FULGUR_TRY_STATUS(store.create_wallet(name));
+  wallets.try_emplace(name, LoadedWallet(name, fresh_key));
+  return {};
+}
+
+Status Node::save_new_keys(LoadedWallet& w) {
+  const auto& keys = w.wallet.keys();
+  for (; w.saved_keys < keys.size(); ++w.saved_keys) {
+    FULGUR_TRY_STATUS(store.append_key(w.name, keys[w.saved_keys]));
   }
   return {};
 }

@@ -70,7 +70,7 @@ json positional(const RpcMethodInfo& m, const json& params) {
   return out;
 }
 
-json execute(Node& node, const json& request) {
+json execute(Node& node, const std::string& wallet, const json& request) {
   if (!request.is_object()) {
     throw RpcFailure{static_cast<int>(RpcCode::InvalidRequest), "Invalid Request object"};
   }
@@ -99,6 +99,7 @@ json execute(Node& node, const json& request) {
   }
   node.log->debug("rpc {} {}", m->name, params.dump().substr(0, 200));
   std::lock_guard lock(node.mutex);
+  node.addressed_wallet = wallet;
   return m->fn(node, params);
 }
 
@@ -107,10 +108,10 @@ json reply(const json& id, const json& result, const json& error) {
 }
 
 // One request object: its reply and the HTTP status bitcoind would use for it alone.
-std::pair<int, json> answer(Node& node, const json& request) {
+std::pair<int, json> answer(Node& node, const std::string& wallet, const json& request) {
   json id = request.is_object() && request.contains("id") ? request["id"] : json(nullptr);
   try {
-    return {200, reply(id, execute(node, request), nullptr)};
+    return {200, reply(id, execute(node, wallet, request), nullptr)};
   } catch (const RpcFailure& f) {
     int status = 500;
     if (f.code == static_cast<int>(RpcCode::InvalidRequest)) status = 400;
@@ -125,7 +126,8 @@ std::pair<int, json> answer(Node& node, const json& request) {
 
 }  // namespace
 
-std::pair<int, std::string> handle_rpc_body(Node& node, const std::string& body) {
+std::pair<int, std::string> handle_rpc_body(Node& node, const std::string& wallet,
+                                            const std::string& body) {
   json request = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (request.is_discarded()) {
     json err = {{"code", static_cast<int>(RpcCode::ParseError)}, {"message", "Parse error"}};
@@ -133,10 +135,10 @@ std::pair<int, std::string> handle_rpc_body(Node& node, const std::string& body)
   }
   if (request.is_array()) {
     json replies = json::array();
-    for (const auto& r : request) replies.push_back(answer(node, r).second);
+    for (const auto& r : request) replies.push_back(answer(node, wallet, r).second);
     return {200, replies.dump() + "\n"};
   }
-  auto [status, out] = answer(node, request);
+  auto [status, out] = answer(node, wallet, request);
   return {status, out.dump() + "\n"};
 }
 

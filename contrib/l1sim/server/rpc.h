@@ -32,7 +32,9 @@ const std::vector<RpcMethodInfo>& chain_methods();
 const std::vector<RpcMethodInfo>& wallet_methods();
 
 // One HTTP request body in, (HTTP status, response body) out, as bitcoind answers.
-std::pair<int, std::string> handle_rpc_body(Node& node, const std::string& body);
+// `wallet` is the name in a /wallet/<name> URL ("" for "/").
+std::pair<int, std::string> handle_rpc_body(Node& node, const std::string& wallet,
+                                            const std::string& body);
 
 // Parameter helpers with bitcoind's messages.
 namespace param {

@@ -1,5 +1,6 @@
-// Wallet RPCs: getnewaddress, getbalance, listunspent, fundrawtransaction,
-// signrawtransactionwithwallet, sendtoaddress.
+// Wallet RPCs: createwallet, loadwallet, listwallets, and on the addressed wallet
+// getnewaddress, getbalance, listunspent, fundrawtransaction, signrawtransactionwithwallet,
+// sendtoaddress.
 #include "bitcoin/bech32.h"
 #include "chain/errors.h"
 #include "common/hex.h"
@@ -16,16 +17,57 @@ namespace {
   throw RpcFailure{static_cast<int>(code), std::move(message)};
 }
 
-void save_keys(Node& node) {
-  if (auto st = node.save_new_keys(); !st) throw_rpc(RpcCode::WalletError, st.error().message);
+// The wallet the request's URL names, or bitcoind's error for a wallet that is not loaded.
+Node::LoadedWallet& addressed(Node& node) {
+  auto it = node.wallets.find(node.addressed_wallet);
+  if (it == node.wallets.end()) {
+    throw_rpc(RpcCode::WalletNotFound, "Requested wallet does not exist or is not loaded");
+  }
+  return it->second;
+}
+
+void save_keys(Node& node, Node::LoadedWallet& w) {
+  if (auto st = node.save_new_keys(w); !st) throw_rpc(RpcCode::WalletError, st.error().message);
+}
+
+json createwallet(Node& node, const json& params) {
+  std::string name = param::string(params, 0, "");
+  if (node.wallets.count(name) != 0) {
+    throw_rpc(RpcCode::WalletError, "Wallet file verification failed. Failed to create database path '" +
+                                        name + "'. Database already exists.");
+  }
+  if (!Store::valid_wallet_name(name)) {
+    throw_rpc(RpcCode::WalletError,
+              "Invalid wallet name '" + name + "' (l1sim: 1-64 of A-Z a-z 0-9 _ - .)");
+  }
+  if (auto st = node.create_wallet(name); !st) throw_rpc(RpcCode::WalletError, st.error().message);
+  node.log->info("created wallet {}", name);
+  return {{"name", name}, {"warning", ""}};
+}
+
+// Every wallet on disk is loaded at start, so loadwallet only tells which case it is.
+json loadwallet(Node& node, const json& params) {
+  std::string name = param::string(params, 0, "");
+  if (node.wallets.count(name) != 0) {
+    throw_rpc(RpcCode::WalletAlreadyLoaded, "Wallet \"" + name + "\" is already loaded.");
+  }
+  throw_rpc(RpcCode::WalletNotFound, "Wallet file verification failed. Failed to load database path '" +
+                                         name + "'. Path does not exist.");
+}
+
+json listwallets(Node& node, const json&) {
+  json out = json::array();
+  for (const auto& [name, w] : node.wallets) out.push_back(name);
+  return out;
 }
 
 json getnewaddress(Node& node, const json& params) {
   (void)param::string(params, 0, "");  // label: accepted, not kept
   std::string type = param::string(params, 1, "bech32");
   if (type != "bech32") throw_rpc(RpcCode::InvalidAddressOrKey, "Unknown address type '" + type + "'");
-  std::string address = node.wallet.new_address();
-  save_keys(node);
+  auto& w = addressed(node);
+  std::string address = w.wallet.new_address();
+  save_keys(node, w);
   return address;
 }
 
@@ -35,7 +77,7 @@ json getbalance(Node& node, const json& params) {
   }
   int64_t min_conf = param::integer(params, 1, 0);
   Sat total(0);
-  for (const auto& c : node.wallet.coins(node.chain, static_cast<uint32_t>(std::max<int64_t>(min_conf, 0)))) {
+  for (const auto& c : addressed(node).wallet.coins(node.chain, static_cast<uint32_t>(std::max<int64_t>(min_conf, 0)))) {
     total = *total.checked_add(c.coin.out.amount);
   }
   return btc(total);
@@ -44,12 +86,13 @@ json getbalance(Node& node, const json& params) {
 json listunspent(Node& node, const json& params) {
   int64_t min_conf = param::integer(params, 0, 1);
   int64_t max_conf = param::integer(params, 1, 9999999);
+  const Wallet& wallet = addressed(node).wallet;
   json out = json::array();
-  for (const auto& c : node.wallet.coins(node.chain, static_cast<uint32_t>(std::max<int64_t>(min_conf, 0)))) {
+  for (const auto& c : wallet.coins(node.chain, static_cast<uint32_t>(std::max<int64_t>(min_conf, 0)))) {
     if (c.confirmations > max_conf) continue;
     out.push_back({{"txid", c.outpoint.txid.to_hex()},
                    {"vout", c.outpoint.vout},
-                   {"address", node.wallet.address_of(c.coin.out.script_pubkey)},
+                   {"address", wallet.address_of(c.coin.out.script_pubkey)},
                    {"label", ""},
                    {"scriptPubKey", c.coin.out.script_pubkey.to_hex()},
                    {"amount", btc(c.coin.out.amount)},
@@ -68,6 +111,7 @@ bitcoin::Transaction decode_or_throw(const json& params) {
 }
 
 json fundrawtransaction(Node& node, const json& params) {
+  auto& w = addressed(node);
   bitcoin::Transaction tx = decode_or_throw(params);
   uint64_t feerate = node.fallback_fee_sat_per_kvb;
   std::optional<bitcoin::Script> change;
@@ -85,8 +129,8 @@ json fundrawtransaction(Node& node, const json& params) {
       change = *script;
     }
   }
-  auto funded = node.wallet.fund(node.chain, tx, feerate, change);
-  save_keys(node);
+  auto funded = w.wallet.fund(node.chain, tx, feerate, change);
+  save_keys(node, w);
   if (!funded) throw_rpc(RpcCode::WalletError, funded.error().message);
   return {{"hex", to_hex(funded->tx.serialize())},
           {"fee", btc(funded->fee)},
@@ -99,7 +143,7 @@ json signrawtransactionwithwallet(Node& node, const json& params) {
   if (hashtype != "ALL" && hashtype != "DEFAULT") {
     throw_rpc(RpcCode::InvalidParameter, "Only ALL is supported by l1sim's wallet: " + hashtype);
   }
-  auto errors = node.wallet.sign(node.chain, tx);
+  auto errors = addressed(node).wallet.sign(node.chain, tx);
   json out = {{"hex", to_hex(tx.serialize())}, {"complete", errors.empty()}};
   if (!errors.empty()) {
     json list = json::array();
@@ -120,6 +164,7 @@ json signrawtransactionwithwallet(Node& node, const json& params) {
 }
 
 json sendtoaddress(Node& node, const json& params) {
+  auto& w = addressed(node);
   std::string address = param::string(params, 0, "");
   auto script = bitcoin::segwit_address_to_script(bitcoin::Network::Regtest, address);
   if (!script) throw_rpc(RpcCode::InvalidAddressOrKey, "Invalid address");
@@ -129,10 +174,10 @@ json sendtoaddress(Node& node, const json& params) {
   bitcoin::Transaction tx;
   tx.outputs.push_back({amount, *script});
   tx.locktime = node.chain.height();  // anti fee sniping, as bitcoind's wallet does
-  auto funded = node.wallet.fund(node.chain, tx, node.fallback_fee_sat_per_kvb, std::nullopt);
-  save_keys(node);
+  auto funded = w.wallet.fund(node.chain, tx, node.fallback_fee_sat_per_kvb, std::nullopt);
+  save_keys(node, w);
   if (!funded) throw_rpc(RpcCode::WalletInsufficientFunds, funded.error().message);
-  if (!node.wallet.sign(node.chain, funded->tx).empty()) {
+  if (!w.wallet.sign(node.chain, funded->tx).empty()) {
     throw_rpc(RpcCode::WalletError, "Signing transaction failed");
   }
   auto accepted = node.chain.accept(funded->tx, false);
@@ -145,6 +190,9 @@ json sendtoaddress(Node& node, const json& params) {
 
 const std::vector<RpcMethodInfo>& wallet_methods() {
   static const std::vector<RpcMethodInfo> methods = {
+      {"createwallet", createwallet, {"wallet_name", "disable_private_keys", "blank", "passphrase", "avoid_reuse", "descriptors", "load_on_startup", "external_signer"}, 1},
+      {"loadwallet", loadwallet, {"filename", "load_on_startup"}, 1},
+      {"listwallets", listwallets, {}, 0},
       {"getnewaddress", getnewaddress, {"label", "address_type"}, 0},
       {"getbalance", getbalance, {"dummy", "minconf", "include_watchonly", "avoid_reuse"}, 0},
       {"listunspent", listunspent, {"minconf", "maxconf", "addresses", "include_unsafe", "query_options"}, 0},

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -93,14 +94,48 @@ Status Store::replay(const std::function<Status(const Block&)>& on_block,
   return {};
 }
 
-Status Store::append_key(const crypto::SecretKey& key) {
-  std::string line = to_hex(key.expose()) + "\n";
-  return append(m_dir / WALLET_FILE, as_bytes(line));
+bool Store::valid_wallet_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return name != "." && name != "..";
 }
 
-Result<std::vector<crypto::SecretKey>> Store::load_keys() const {
+fs::path Store::wallet_file(const std::string& wallet) const {
+  return wallet.empty() ? m_dir / WALLET_FILE : m_dir / "wallets" / (wallet + ".keys");
+}
+
+Status Store::create_wallet(const std::string& name) const {
+  if (!valid_wallet_name(name)) return fail("invalid wallet name '" + name + "'");
+  std::error_code ec;
+  fs::create_directories(m_dir / "wallets", ec);
+  if (ec) return fail("cannot create " + (m_dir / "wallets").string() + ": " + ec.message());
+  return append(wallet_file(name), {});
+}
+
+std::vector<std::string> Store::wallet_names() const {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(m_dir / "wallets", ec)) {
+    if (entry.path().extension() != ".keys") continue;
+    std::string name = entry.path().stem().string();
+    if (valid_wallet_name(name)) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Status Store::append_key(const std::string& wallet, const crypto::SecretKey& key) {
+  std::string line = to_hex(key.expose()) + "\n";
+  return append(wallet_file(wallet), as_bytes(line));
+}
+
+Result<std::vector<crypto::SecretKey>> Store::load_keys(const std::string& wallet) const {
   std::vector<crypto::SecretKey> keys;
-  std::ifstream in(m_dir / WALLET_FILE);
+  std::ifstream in(wallet_file(wallet));
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;

@@ -1,5 +1,5 @@
 // l1sim's data directory: an append-only chain log (blocks, invalidateblock and
-// reconsiderblock, replayed in order at start), the wallet's key file, the RPC cookie and
+// reconsiderblock, replayed in order at start), the wallets' key files, the RPC cookie and
 // the port file. Every append is flushed and fsync'ed before the RPC answers.
 #pragma once
 
@@ -29,8 +29,13 @@ class Store {
   Status replay(const std::function<Status(const Block&)>& on_block,
                 const std::function<Status(ChainRecord, const BlockHash&)>& on_mark) const;
 
-  Status append_key(const crypto::SecretKey& key);
-  Result<std::vector<crypto::SecretKey>> load_keys() const;
+  // Wallet key files: the default wallet ("") in wallet.keys, a named one in
+  // wallets/<name>.keys. A wallet exists once its file does.
+  static bool valid_wallet_name(const std::string& name);
+  Status create_wallet(const std::string& name) const;
+  std::vector<std::string> wallet_names() const;  // the named wallets on disk, sorted
+  Status append_key(const std::string& wallet, const crypto::SecretKey& key);
+  Result<std::vector<crypto::SecretKey>> load_keys(const std::string& wallet) const;
 
   // bitcoind's `.cookie`: "__cookie__:<64 hex>", mode 0600. Returns the password.
   Result<std::string> write_cookie() const;
@@ -40,6 +45,7 @@ class Store {
  private:
   explicit Store(std::filesystem::path dir) : m_dir(std::move(dir)) {}
   Status append(const std::filesystem::path& file, ByteSpan bytes) const;
+  std::filesystem::path wallet_file(const std::string& wallet) const;
   std::filesystem::path m_dir;
 };
 

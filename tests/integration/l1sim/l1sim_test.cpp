@@ -248,6 +248,65 @@ TEST(L1sim, RestartKeepsChainAndWallet) {
   std::filesystem::remove_all(dir);
 }
 
+// bitcoind's multiwallet: createwallet makes a wallet of its own keys, addressed through
+// /wallet/<name>; its coins are its own; it survives a restart; the errors are bitcoind's.
+TEST(L1sim, NamedWalletsHoldTheirOwnCoins) {
+  std::filesystem::path dir;
+  std::string alice_address;
+  {
+    L1simProcess sim;
+    sim.keep_datadir();
+    dir = sim.datadir();
+    BitcoindL1 l1 = sim.client();
+    EXPECT_EQ(ok(l1.call("createwallet", json::array({"alice"})))["name"], "alice");
+    auto again = l1.call("createwallet", json::array({"alice"}));
+    ASSERT_FALSE(again.ok());
+    EXPECT_TRUE(again.error().is_rpc(RpcCode::WalletError)) << again.error().describe();
+    auto loaded = l1.call("loadwallet", json::array({"alice"}));
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_TRUE(loaded.error().is_rpc(RpcCode::WalletAlreadyLoaded)) << loaded.error().describe();
+    EXPECT_EQ(ok(l1.call("listwallets")), json::array({"", "alice"}));
+
+    RpcConfig alice_config = sim.config();
+    alice_config.wallet = "alice";
+    BitcoindL1 alice(alice_config);
+    alice_address = ok(alice.get_new_address());
+    ok(l1.generate_to_address(1, alice_address));
+    fund_wallet(l1);  // 101 more blocks to the default wallet: alice's coinbase matures
+    EXPECT_EQ(ok(alice.get_balance()).value(), 50 * COIN);
+    EXPECT_EQ(ok(l1.get_balance()).value(), 50 * COIN);  // the default wallet's own coinbase
+    // Each wallet spends only its own coins.
+    const uint64_t default_before = ok(l1.get_balance()).value();
+    Txid paid = ok(alice.send_to_address(ok(l1.get_new_address()), Sat(10 * COIN)));
+    ok(l1.generate_to_address(1, alice_address));
+    EXPECT_EQ(ok(l1.get_raw_transaction(paid)).confirmations, 1);
+    EXPECT_LT(ok(alice.get_balance()).value(), 40 * COIN);
+    EXPECT_GT(ok(alice.get_balance()).value(), 40 * COIN - COIN / 1000);
+    // The default wallet got the 10 BTC and one more matured coinbase (the block above).
+    EXPECT_EQ(ok(l1.get_balance()).value(), default_before + 10 * COIN + 50 * COIN);
+    for (const auto& u : ok(l1.list_unspent(0))) {
+      EXPECT_NE(u.address, alice_address);
+    }
+
+    RpcConfig nobody_config = sim.config();
+    nobody_config.wallet = "nobody";
+    auto missing = BitcoindL1(nobody_config).get_balance();
+    ASSERT_FALSE(missing.ok());
+    EXPECT_TRUE(missing.error().is_rpc(RpcCode::WalletNotFound)) << missing.error().describe();
+    EXPECT_EQ(missing.error().message, "Requested wallet does not exist or is not loaded");
+    auto bad_name = l1.call("createwallet", json::array({"../x"}));
+    ASSERT_FALSE(bad_name.ok());
+    EXPECT_TRUE(bad_name.error().is_rpc(RpcCode::WalletError));
+  }
+  L1simProcess sim(dir);
+  RpcConfig alice_config = sim.config();
+  alice_config.wallet = "alice";
+  BitcoindL1 alice(alice_config);
+  EXPECT_GT(ok(alice.get_balance()).value(), 40 * COIN - COIN / 1000);
+  sim.stop();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(L1sim, BadInputGetsJsonRpcErrorsAndServingGoesOn) {
   L1simProcess sim;
   BitcoindL1 l1 = sim.client();
