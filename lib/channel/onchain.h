@@ -378,6 +378,7 @@ class Resolver {
   void add_claim(Claim claim, Outputs& out);
   Result<Claim> build_sweep(const std::vector<size_t>& indexes, ClaimKind kind,
                             FeeratePerKw feerate) const;
+  Result<Claim> build_affordable(const std::vector<size_t>& indexes, ClaimKind kind) const;
   Result<HtlcTx> local_htlc_tx(const TrackedOutput& o) const;
   Result<bitcoin::Witness> htlc_tx_witness(const TrackedOutput& o,
                                            const bitcoin::Transaction& tx) const;

@@ -126,16 +126,37 @@ void Resolver::plan_penalty(Outputs& out, bool new_block) {
     return !c.confirmed_height && c.kind == ClaimKind::Penalty;
   });
   // BOLT 5: MAY use a single transaction to *resolve* all the outputs.
-  auto penalty = build_sweep(indexes, ClaimKind::Penalty, m_feerate);
+  auto penalty = build_affordable(indexes, ClaimKind::Penalty);
   if (penalty) {
     add_claim(std::move(*penalty), out);
     return;
   }
-  // Too small together at this feerate: give up the outputs that could never pay their own
-  // way; the others wait for a lower feerate.
+  // Not even at the minimum relay feerate: give up what can never pay its own way.
   for (size_t i : indexes) {
     if (!build_sweep({i}, ClaimKind::Penalty, MIN_RELAY_FEERATE)) m_outputs[i].abandoned = true;
   }
+}
+
+Result<Claim> Resolver::build_affordable(const std::vector<size_t>& indexes,
+                                         ClaimKind kind) const {
+  auto claim = build_sweep(indexes, kind, m_feerate);
+  if (claim || m_feerate <= MIN_RELAY_FEERATE) return claim;
+  // Too small for the feerate asked: the highest feerate it can pay, down to the minimum
+  // relay feerate (a small output confirms late rather than never).
+  uint32_t lo = MIN_RELAY_FEERATE.value(), hi = m_feerate.value();
+  auto best = build_sweep(indexes, kind, MIN_RELAY_FEERATE);
+  if (!best) return best;
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    auto c = build_sweep(indexes, kind, FeeratePerKw(mid));
+    if (c) {
+      lo = mid;
+      best = std::move(c);
+    } else {
+      hi = mid;
+    }
+  }
+  return best;
 }
 
 void Resolver::plan_output(size_t index, Outputs& out, bool new_block) {
@@ -181,11 +202,11 @@ void Resolver::plan_output(size_t index, Outputs& out, bool new_block) {
     case OutputRole::ToRemote:
     case OutputRole::RemoteOfferedHtlc:
     case OutputRole::RemoteReceivedHtlc: {
-      auto sweep = build_sweep({index}, ClaimKind::Sweep, m_feerate);
+      auto sweep = build_affordable({index}, ClaimKind::Sweep);
       if (sweep) {
         add_claim(std::move(*sweep), out);
-      } else if (!build_sweep({index}, ClaimKind::Sweep, MIN_RELAY_FEERATE)) {
-        m_outputs[index].abandoned = true;
+      } else {
+        m_outputs[index].abandoned = true;  // worth less than its fee at the minimum feerate
       }
       return;
     }

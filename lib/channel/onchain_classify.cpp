@@ -70,8 +70,7 @@ Result<CommitmentKeys> Resolver::spend_keys() const {
 }
 
 namespace {
-bool matches(const Transaction& tx, const Txid& txid, const Result<detail::BuiltCommitment>& b) {
-  (void)tx;
+bool matches(const Txid& txid, const Result<detail::BuiltCommitment>& b) {
   return b.ok() && b->tx.tx.txid() == txid;
 }
 
@@ -105,7 +104,7 @@ FundingSpend Resolver::classify(const Transaction& tx, uint32_t height) const {
   s.commitment_number = *number;
   auto place = [&](SpendKind kind, bool holder_is_us, const Commitment& c,
                    const crypto::PublicKey& point) {
-    if (*number != c.number || !matches(tx, txid, built(holder_is_us, c, point))) return false;
+    if (*number != c.number || !matches(txid, built(holder_is_us, c, point))) return false;
     s.kind = kind;
     s.point = point.serialize();
     return true;
@@ -287,10 +286,18 @@ void Resolver::track_revoked(const FundingSpend& s) {
     Script spk;
     bool used = false;
   };
-  std::vector<Candidate> candidates;
+  // Those whose recorded range holds n come first; the others after them, in case a snapshot
+  // was missed and a range is narrower than the truth.
+  std::vector<const HtlcHistory*> entries;
   for (const HtlcHistory& e : m_history) {
-    if (n < e.first_remote_number || n > e.last_remote_number) continue;
-    const Htlc& h = e.htlc;
+    if (n >= e.first_remote_number && n <= e.last_remote_number) entries.push_back(&e);
+  }
+  for (const HtlcHistory& e : m_history) {
+    if (n < e.first_remote_number || n > e.last_remote_number) entries.push_back(&e);
+  }
+  std::vector<Candidate> candidates;
+  for (const HtlcHistory* e : entries) {
+    const Htlc& h = e->htlc;
     // Seen from the cheater (the broadcaster), our offers are its received HTLCs.
     Script script = h.offered_by_us
                         ? received_htlc_script(m_info.type, hk, h.payment_hash, h.cltv_expiry)

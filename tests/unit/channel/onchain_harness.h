@@ -389,16 +389,20 @@ class TestChannel {
 // restarts.
 class Driver {
  public:
-  Driver(TestChain& chain, TestChannel& ch, const Snapshot& snapshot, Config config)
-      : m_chain(chain), m_ch(ch), m_config(config) {
+  Driver(TestChain& chain, const crypto::Secret32& seed, ChannelInfo info,
+         const Snapshot& snapshot, Config config)
+      : m_chain(chain), m_seed(seed.clone()), m_config(config) {
     sweep = chain.new_script();
-    auto r = Resolver::create(config, ch.a.seed, ch.info(sweep), snapshot);
+    info.sweep_script = sweep;
+    auto r = Resolver::create(config, seed, std::move(info), snapshot);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
     m_r.emplace(std::move(*r));
     m_start = chain.height();
     handle(m_r->on_block(BlockHeight(m_start), {}));
     m_fed[m_start] = *chain.chain.hash_at(m_start);
   }
+  Driver(TestChain& chain, TestChannel& ch, const Snapshot& snapshot, Config config)
+      : Driver(chain, ch.a.seed, ch.info(Script()), snapshot, config) {}
 
   Resolver& r() { return *m_r; }
 
@@ -479,7 +483,7 @@ class Driver {
     for (int i = 0; i < limit && !finished(); ++i) mine();
   }
   void restart() {
-    auto r = Resolver::restore(m_config, m_ch.a.seed, record);
+    auto r = Resolver::restore(m_config, m_seed, record);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->record(), record);
     m_r.emplace(std::move(*r));
@@ -519,7 +523,7 @@ class Driver {
   }
 
   TestChain& m_chain;
-  TestChannel& m_ch;
+  crypto::Secret32 m_seed;
   Config m_config;
   std::optional<Resolver> m_r;
   uint32_t m_start = 0;

@@ -65,7 +65,7 @@ Sat sweep_fees(const TestChain& chain, const Driver& d) {
     for (const auto& o : b.tx.outputs) out += o.amount.value();
     uint64_t fee = in - out;
     uint64_t w = b.tx.weight();
-    EXPECT_GE(fee * 1000, SWEEP_FEERATE.value() * w) << to_string(b.kind);
+    EXPECT_GT((fee + 1) * 1000, SWEEP_FEERATE.value() * w) << to_string(b.kind);  // rounded down
     EXPECT_LE(fee * 1000, SWEEP_FEERATE.value() * (w + 8 * b.tx.inputs.size() + 8) + 1000);
     fees += fee;
   }
@@ -569,6 +569,40 @@ TEST_P(Onchain, RecordRefusesCorruption) {
     ASSERT_TRUE(r2.ok()) << r2.error().message;
     EXPECT_EQ(r2->record(), again);
   }
+}
+
+TEST_P(Onchain, PendingSweepIsRebuiltWhenTheFeerateRises) {
+  TestChain chain;
+  TestChannel ch(type(), chain);
+  Commitment c = ch.commitment(3, 300'000, {});
+  Driver d(chain, ch, ch.snapshot(c, c), quick_config());
+  start(d);
+  ASSERT_EQ(chain.accept(ch.signed_commitment(false, c)), "accepted");
+  d.submit = false;  // the L1 node loses our sweep
+  d.mine();
+  auto sweeps = d.of_kind(ClaimKind::Sweep);
+  ASSERT_EQ(sweeps.size(), 1u);
+  // +20%: below the bump threshold; the same transaction goes out again.
+  d.handle(d.r().on_feerate(FeeratePerKw(SWEEP_FEERATE.value() * 6 / 5)));
+  d.mine();
+  EXPECT_EQ(d.of_kind(ClaimKind::Sweep).size(), 1u);
+  EXPECT_GE(d.broadcast_count[sweeps[0].txid()], 2);
+  // +50%: rebuilt on the next block, same input, higher fee.
+  d.handle(d.r().on_feerate(FeeratePerKw(SWEEP_FEERATE.value() * 3 / 2)));
+  d.submit = true;
+  d.mine();
+  sweeps = d.of_kind(ClaimKind::Sweep);
+  ASSERT_EQ(sweeps.size(), 2u);
+  EXPECT_EQ(sweeps[1].inputs[0].prevout, sweeps[0].inputs[0].prevout);
+  EXPECT_LT(sweeps[1].outputs[0].amount, sweeps[0].outputs[0].amount);
+  d.run_to_end();
+  ASSERT_TRUE(d.finished());
+  EXPECT_TRUE(d.rejects.empty()) << d.rejects.front();
+  EXPECT_TRUE(chain.chain.find_tx(sweeps[1].txid()));
+  auto confirmed = d.events_of<event::ClaimConfirmed>();
+  ASSERT_EQ(confirmed.size(), 1u);
+  EXPECT_EQ(confirmed[0].txid, sweeps[1].txid());
+  EXPECT_EQ(confirmed[0].amount, sweeps[1].outputs[0].amount);
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, Onchain,
