@@ -23,7 +23,8 @@ commands:
   sanitize         build with AddressSanitizer + UBSan (build-asan/) and run every test
   fuzz [SECONDS]   build the libFuzzer targets with clang (build-fuzz/) and run each one
                    for SECONDS (default 10) on a copy of its seed corpus
-  bench            build in Release (build-release/) and run every benchmark
+  bench            build in Release (build-release/) and run every benchmark, then the
+                   load tool for FULGUR_LOAD_SECONDS (default 10)
   demo             run the three-node demo on l1sim (not available yet)
 
 environment:
@@ -111,6 +112,8 @@ cmd_bench() {
     log "$target"
     "$dir/$(find "$dir" -name "$target" -type f -executable -printf '%P\n' | head -1)" "$@"
   done < "$dir/benchmarks.txt"
+  log "fulgur-load (${FULGUR_LOAD_SECONDS:-10} s of payments through one channel)"
+  "$dir/bench/load/fulgur-load" --seconds "${FULGUR_LOAD_SECONDS:-10}"
 }
 
 cmd_demo() {
