@@ -10,7 +10,8 @@ JOBS="$(nproc)"
 PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
   libsodium-dev libsecp256k1-dev nettle-dev libuv1-dev liblmdb-dev capnproto libcapnp-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev liblemon-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev)
+  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  jq curl)
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 usage() {
@@ -25,7 +26,7 @@ commands:
                    for SECONDS (default 10) on a copy of its seed corpus
   bench            build in Release (build-release/) and run every benchmark, then the
                    load tool for FULGUR_LOAD_SECONDS (default 10)
-  demo             run the three-node demo on l1sim (not available yet)
+  demo             setup, then the three-node demo on l1sim (contrib/demo.sh)
 
 environment:
   FULGUR_BUILD_DIR   build folder for setup/test (default: build/)
@@ -117,8 +118,8 @@ cmd_bench() {
 }
 
 cmd_demo() {
-  echo "The demo (three nodes on l1sim) does not exist yet; see the open issues." >&2
-  exit 2
+  cmd_setup
+  bash "$ROOT/contrib/demo.sh" "$BUILD"
 }
 
 main() {
