@@ -6,6 +6,8 @@
 
 #include "channeld/node_internal.h"
 #include "channeld/node_secret.h"
+#include "payment/htlc_switch.h"
+#include "payment/registry.h"
 #include "wire/types.h"
 
 namespace fulgur::channeld {
@@ -39,9 +41,15 @@ Node::Node(uv_loop_t* loop, NodeConfig config, store::Environment& env, chain::L
       m_env(env),
       m_l1(l1),
       m_log(std::move(log)),
+      m_forward_channels(std::make_unique<payment::ChannelTable>()),
+      m_switch_config(std::make_unique<payment::SwitchConfig>()),
       m_check(new uv_check_t{}),
       m_turn_end(new uv_idle_t{}) {
   m_config.channel.chain_hash = chain_hash_of(m_config.network);
+  payment::RegistryConfig registry;
+  registry.currency = bitcoin::segwit_hrp(m_config.network);
+  registry.keysend_min_final_cltv_expiry_delta = CltvDelta(m_config.min_final_cltv_delta);
+  m_registry = std::make_unique<payment::InvoiceRegistry>(registry);
   m_l1_status = l1 != nullptr ? "starting" : "disabled";
   uv_check_init(loop, m_check);
   m_check->data = this;
@@ -93,6 +101,11 @@ Status Node::start() {
     c.persisted = true;
   }
   m_incoming_onions = std::move(contents.incoming);
+  for (const auto& record : contents.invoices) {
+    if (auto loaded = m_registry->load(record); !loaded) {
+      m_log.error("invoice record skipped: {}", loaded.error().message);
+    }
+  }
   for (auto& p : contents.payments) {
     auto pay = std::make_unique<Payment>();
     pay->record = std::move(p);

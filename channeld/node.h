@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "bitcoin/bech32.h"
@@ -35,6 +36,15 @@
 #include "common/log.h"
 #include "onion/failure.h"
 #include "store/env.h"
+
+namespace fulgur::payment {
+class InvoiceRegistry;
+class ChannelTable;
+struct SwitchConfig;
+struct Fulfill;
+struct Fail;
+struct FailMalformed;
+}  // namespace fulgur::payment
 
 namespace fulgur::channeld {
 
@@ -48,7 +58,7 @@ struct NodeConfig {
   FeeratePerKw commit_feerate{2500};  // for the channels we open
   uint32_t funding_feerate_sat_per_vb = 0;  // 0: the L1 wallet's own estimate
   uint32_t final_cltv_delta = 40;     // keysend: blocks until the HTLC expires
-  uint32_t min_final_cltv_delta = 18;  // what we require of HTLCs paid to us
+  uint32_t min_final_cltv_delta = 18;  // what we require of keysend HTLCs paid to us
   uint64_t block_poll_ms = 1000;
   PeerLimits peers;
   size_t max_channels_per_peer = 64;
@@ -162,7 +172,11 @@ class Node final : private PeerHandler {
 
   // Payments (node_payments.cpp).
   void on_incoming_htlc(Channel& c, uint64_t htlc_id, Msat amount, const PaymentHash& hash,
-                        BlockHeight cltv_expiry, ByteSpan onion);
+                        BlockHeight cltv_expiry, ByteSpan onion, bool blinded);
+  // Carries out lib/payment's resolution of an incoming HTLC (after the open batch when
+  // `after_batch`: the registry's records come first).
+  void carry_out(const std::variant<payment::Fulfill, payment::Fail, payment::FailMalformed>& r,
+                 bool after_batch);
   void resolve_pending_incoming(Channel& c);
   void on_outgoing_resolved(Channel& c, uint64_t htlc_id, const Preimage* preimage,
                             const FailInfo* failure, const std::string& why);
@@ -189,6 +203,11 @@ class Node final : private PeerHandler {
   uint64_t m_next_key_index = 0;
 
   std::map<PaymentHash, std::unique_ptr<Payment>> m_payments;
+  // lib/payment: the HTLC switch's view of our channels (empty: nothing is forwarded yet)
+  // and the invoice registry that judges every HTLC paid to us (keysend receipts).
+  std::unique_ptr<payment::ChannelTable> m_forward_channels;
+  std::unique_ptr<payment::SwitchConfig> m_switch_config;
+  std::unique_ptr<payment::InvoiceRegistry> m_registry;
   std::map<IncomingKey, Bytes> m_incoming_onions;  // (key index, their HTLC id) -> onion
   struct FailInfo {
     Bytes reason;                 // update_fail_htlc's encrypted reason

@@ -242,7 +242,7 @@ void Node::handle_event(uint64_t key, const channel::Event& e) {
           },
           [&](const channel::event::IncomingHtlc& h) {
             on_incoming_htlc(c, h.id, h.amount, h.payment_hash, h.cltv_expiry,
-                             h.onion_routing_packet.span());
+                             h.onion_routing_packet.span(), h.blinded_path.has_value());
           },
           [&](const channel::event::OutgoingFulfilled& f) {
             on_outgoing_resolved(c, f.id, &f.payment_preimage, nullptr, "");

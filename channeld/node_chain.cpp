@@ -8,6 +8,7 @@
 #include "bitcoin/tx.h"
 #include "channel/commitment.h"
 #include "channeld/node_internal.h"
+#include "payment/registry.h"
 
 namespace fulgur::channeld {
 
@@ -189,6 +190,10 @@ void Node::refresh_depths() {
           Channel& c = *it->second;
           apply(c, c.machine->on_block(BlockHeight(tip), c.funding_depth));
         }
+        // Held parts of multi-part payments whose expiry came too close fail now.
+        auto held = m_registry->on_block(BlockHeight(tip));
+        for (const auto& p : held.persist) ChannelStore::put_invoice(m_batch, p.key, p.record);
+        for (const auto& r : held.resolutions) carry_out(r, !held.persist.empty());
         if (m_depth_refresh_again) {
           m_depth_refresh_again = false;
           refresh_depths();

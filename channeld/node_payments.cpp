@@ -1,14 +1,20 @@
-// Payments over direct channels: keysend out (a random preimage in a one-hop onion, the
-// HTLC added on a channel with the peer, the caller answered once the outcome is durable),
-// and HTLCs offered to us (peeled and checked as a final node, then fulfilled or failed).
+// Payments over direct channels: keysend out (a random preimage in a one-hop onion built by
+// lib/payment, the HTLC added on a channel with the peer, the caller answered once the
+// outcome is durable), and HTLCs offered to us, judged by lib/payment (the HTLC switch peels
+// and checks; the invoice registry takes keysends as a final node) and carried out here.
 // Outgoing payments are records in the store; the onion of every incoming HTLC stays in the
-// store until the HTLC is resolved, so a restart resolves it again.
+// store until the HTLC is resolved, so a restart judges it again (the registry recognises a
+// replay and gives the same answer).
+#include <cstdio>
 #include <ctime>
 
-#include "channeld/keysend.h"
 #include "channeld/node_internal.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "onion/failure.h"
+#include "payment/htlc_switch.h"
+#include "payment/payments.h"
+#include "payment/registry.h"
 
 namespace fulgur::channeld {
 
@@ -37,6 +43,25 @@ bool outgoing_alive(const channel::ChannelState& s, uint64_t id) {
   }
   return false;
 }
+
+uint64_t now_seconds() { return static_cast<uint64_t>(std::time(nullptr)); }
+
+std::string code_text(uint16_t code) {
+  char hex[16];
+  std::snprintf(hex, sizeof(hex), "0x%04x", code);
+  auto known = onion::failure_code_from_u16(code);
+  return std::string(known ? onion::to_string(*known) : "unknown_failure") + " (" + hex + ")";
+}
+
+// The failure our peer returned: update_fail_htlc's packet, read with our onion's secrets.
+std::pair<uint16_t, std::string> read_failure(const std::vector<crypto::Secret32>& secrets,
+                                              ByteSpan reason) {
+  if (secrets.empty()) return {0, "failed (the reason is unreadable after a restart)"};
+  auto decrypted = onion::decrypt_failure_packet(secrets, reason);
+  if (!decrypted) return {0, "unreadable failure: " + decrypted.error().message};
+  if (!decrypted->message) return {0, "the peer returned a failure that does not decode"};
+  return {decrypted->message->code, code_text(decrypted->message->code)};
+}
 }  // namespace
 
 void Node::keysend(const NodeId& peer, Msat amount,
@@ -56,14 +81,24 @@ void Node::keysend(const NodeId& peer, Msat amount,
     Preimage preimage;
     crypto::random_bytes(preimage.mutable_span());
     PaymentHash hash(crypto::sha256(preimage.span()).array());
-    PaymentSecret secret;
-    crypto::random_bytes(secret.mutable_span());
+    // The final payload: amount and expiry, payment_data (a random secret, total = amount)
+    // and the keysend preimage record (5482373484).
+    payment::FinalHopData final_data;
+    final_data.payment_secret.emplace();
+    crypto::random_bytes(final_data.payment_secret->mutable_span());
+    final_data.total_msat = amount;
+    final_data.keysend_preimage = preimage;
+    payment::RouteHop hop;
+    hop.node_id = peer;
+    hop.short_channel_id = c->scid.value_or(ShortChannelId{});
     BlockHeight cltv(m_height.value() + m_config.final_cltv_delta);
-    auto onion = make_keysend_onion(*destination, amount, cltv, preimage, secret,
-                                    crypto::SecretKey::random());
+    auto onion = payment::build_payment_onion(std::span(&hop, 1), amount, cltv, final_data, hash,
+                                              crypto::SecretKey::random());
     if (!onion) return done(Unexpected{onion.error()});
+    auto packet = wire::OnionPacket::from_span(onion->onion_routing_packet);
+    if (!packet) return done(fail("onion of the wrong size"));
     uint64_t htlc_id = 0;
-    auto out = c->machine->add_htlc(amount, hash, cltv, onion->packet, &htlc_id);
+    auto out = c->machine->add_htlc(amount, hash, cltv, *packet, &htlc_id);
     if (!out) {
       last_error = out.error().message;
       continue;
@@ -89,33 +124,61 @@ void Node::keysend(const NodeId& peer, Msat amount,
 }
 
 void Node::on_incoming_htlc(Channel& c, uint64_t htlc_id, Msat amount, const PaymentHash& hash,
-                            BlockHeight cltv_expiry, ByteSpan onion) {
-  IncomingDecision d = decide_incoming(*m_node_key, amount, hash, cltv_expiry, onion, m_height,
-                                       m_config.min_final_cltv_delta);
-  Result<channel::Outputs> out = fail("unreachable");
-  switch (d.kind) {
-    case IncomingDecision::Kind::Fulfill:
-      m_log.info("channel {}: HTLC {} of {} paid to us ({})", c.key_index, htlc_id,
-                 to_string(amount), d.why);
-      out = c.machine->fulfill_htlc(htlc_id, d.preimage);
-      break;
-    case IncomingDecision::Kind::Fail:
-      m_log.info("channel {}: failing HTLC {}: {}", c.key_index, htlc_id, d.why);
-      out = c.machine->fail_htlc(htlc_id, std::move(d.failure_packet));
-      break;
-    case IncomingDecision::Kind::FailMalformed:
-      m_log.info("channel {}: HTLC {} has a malformed onion: {}", c.key_index, htlc_id, d.why);
-      out = c.machine->fail_malformed_htlc(htlc_id, d.sha256_of_onion, d.failure_code);
-      break;
-  }
+                            BlockHeight cltv_expiry, ByteSpan onion, bool blinded) {
+  payment::IncomingHtlc in{payment::HtlcKey{c.state().channel_id, htlc_id}, amount, hash,
+                           cltv_expiry, onion, blinded};
+  auto decision = payment::decide_incoming(in, *m_node_key, *m_forward_channels,
+                                           *m_switch_config, m_height);
+  std::visit(
+      [&](auto& d) {
+        using T = std::decay_t<decltype(d)>;
+        if constexpr (std::is_same_v<T, payment::FinalHtlc>) {
+          auto out = m_registry->on_htlc(std::move(d), m_height, now_seconds());
+          // The registry's records are durable before its resolutions are carried out.
+          for (const auto& p : out.persist) ChannelStore::put_invoice(m_batch, p.key, p.record);
+          for (const auto& r : out.resolutions) carry_out(r, !out.persist.empty());
+          for (const auto& h : out.paid) m_log.info("paid to us: {}", h.to_hex());
+        } else if constexpr (std::is_same_v<T, payment::Forward>) {
+          // The switch only forwards over channels in its table, and the table is empty.
+          carry_out(payment::fail_forward(d, {}), false);
+        } else {
+          carry_out(d, false);
+        }
+      },
+      decision);
+}
+
+void Node::carry_out(const payment::Resolution& resolution, bool after_batch) {
+  const payment::HtlcKey& key = payment::htlc_of(resolution);
+  auto k = find_channel(key.channel_id);
+  if (!k) return;
+  Channel& c = *m_channels.at(*k);
+  Result<channel::Outputs> out = std::visit(
+      [&](const auto& r) -> Result<channel::Outputs> {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, payment::Fulfill>) {
+          m_log.info("channel {}: fulfilling HTLC {}", c.key_index, key.htlc_id);
+          return c.machine->fulfill_htlc(key.htlc_id, r.payment_preimage);
+        } else if constexpr (std::is_same_v<T, payment::Fail>) {
+          m_log.info("channel {}: failing HTLC {} ({})", c.key_index, key.htlc_id,
+                     r.failure_code ? code_text(*r.failure_code) : "relayed");
+          return c.machine->fail_htlc(key.htlc_id, r.reason);
+        } else {
+          m_log.info("channel {}: HTLC {} has a malformed onion ({})", c.key_index, key.htlc_id,
+                     code_text(r.failure_code));
+          return c.machine->fail_malformed_htlc(key.htlc_id, r.sha256_of_onion, r.failure_code);
+        }
+      },
+      resolution);
   if (!out) {
-    // Not now (e.g. disconnected): it is resolved again after channel_reestablish.
-    m_log.debug("channel {}: HTLC {} not resolved yet: {}", c.key_index, htlc_id,
+    // Not now (e.g. disconnected, or already resolved): it is judged again after
+    // channel_reestablish.
+    m_log.debug("channel {}: HTLC {} not resolved now: {}", c.key_index, key.htlc_id,
                 out.error().message);
     return;
   }
   m_to_sign.insert(c.key_index);
-  apply(c, std::move(*out));
+  apply(c, std::move(*out), after_batch);
 }
 
 void Node::resolve_pending_incoming(Channel& c) {
@@ -137,7 +200,8 @@ void Node::resolve_pending_incoming(Channel& c) {
       continue;
     }
     Bytes bytes = onion->second;
-    on_incoming_htlc(c, h.id, h.amount, h.payment_hash, BlockHeight(h.cltv_expiry), bytes);
+    // (Blinded HTLCs are refused by the switch; a replay does not know the path key.)
+    on_incoming_htlc(c, h.id, h.amount, h.payment_hash, BlockHeight(h.cltv_expiry), bytes, false);
   }
   // Onions of HTLCs that are gone from every commitment and log are no longer needed.
   const auto& s = c.state();
@@ -166,15 +230,15 @@ void Node::on_outgoing_resolved(Channel& c, uint64_t htlc_id, const Preimage* pr
     m_log.info("payment {} succeeded", p.record.payment_hash.to_hex());
   } else {
     p.record.status = PaymentStatus::Failed;
-    ReadFailure read{0, why};
+    std::pair<uint16_t, std::string> read{0, why};
     if (failure != nullptr && failure->malformed_code != 0) {
-      read = read_malformed(failure->malformed_code);
+      read = {failure->malformed_code, "malformed onion: " + code_text(failure->malformed_code)};
     } else if (failure != nullptr) {
       read = read_failure(p.shared_secrets, failure->reason);
     }
-    p.failure_code = read.code;
-    p.record.failure = read.text;
-    m_log.info("payment {} failed: {}", p.record.payment_hash.to_hex(), read.text);
+    p.failure_code = read.first;
+    p.record.failure = read.second;
+    m_log.info("payment {} failed: {}", p.record.payment_hash.to_hex(), read.second);
   }
   ChannelStore::put_payment(m_batch, p.record);
   finish_payment(p);

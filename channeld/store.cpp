@@ -19,6 +19,7 @@ const char* table_name(TableId t) {
     case TableId::Peers: return "peers";
     case TableId::Incoming: return "incoming";
     case TableId::Payments: return "payments";
+    case TableId::Invoices: return "invoices";
     case TableId::Meta: return "node_meta";
   }
   return "?";
@@ -137,6 +138,10 @@ void ChannelStore::erase_incoming(Batch& b, const IncomingKey& k) {
 void ChannelStore::put_payment(Batch& b, const PaymentRecord& p) {
   b.put(TableId::Payments, Bytes(p.payment_hash.begin(), p.payment_hash.end()), encode_payment(p));
 }
+void ChannelStore::put_invoice(Batch& b, ByteSpan key, ByteSpan record) {
+  b.put(TableId::Invoices, Bytes(key.begin(), key.end()), Bytes(record.begin(), record.end()));
+}
+
 void ChannelStore::put_next_key_index(Batch& b, uint64_t next) {
   std::string key = META_NEXT_KEY_INDEX;
   b.put(TableId::Meta, Bytes(key.begin(), key.end()), u64_key(next));
@@ -161,7 +166,7 @@ ChannelStore::~ChannelStore() { close(); }
 Result<std::unique_ptr<ChannelStore>> ChannelStore::open(uv_loop_t* loop, store::Environment& env) {
   std::map<TableId, MDB_dbi> tables;
   for (TableId t : {TableId::Channels, TableId::Peers, TableId::Incoming, TableId::Payments,
-                    TableId::Meta}) {
+                    TableId::Invoices, TableId::Meta}) {
     auto dbi = env.open_table(table_name(t));
     if (!dbi) return fail("store: " + dbi.error().message);
     tables[t] = *dbi;
@@ -220,6 +225,9 @@ Result<StoreContents> ChannelStore::load() {
     } else {
       out.corrupt.push_back("payment: " + p.error().message);
     }
+  }));
+  FULGUR_TRY_STATUS(each(TableId::Invoices, [&](ByteSpan, ByteSpan v) {
+    out.invoices.emplace_back(v.begin(), v.end());
   }));
   std::string meta_key = META_NEXT_KEY_INDEX;
   auto next = txn->get(m_tables[TableId::Meta], as_bytes(meta_key));

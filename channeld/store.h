@@ -2,7 +2,8 @@
 // makes them durable. Tables: `channels` (key index -> peer + the state machine's record),
 // `peers` (node id -> address to dial), `incoming` (key index, htlc id -> the onion of an
 // HTLC the peer offered, until it is resolved), `payments` (payment hash -> our outgoing
-// payment), `node_meta` (the next channel key index).
+// payment), `invoices` (lib/payment's invoice registry records: keysend receipts),
+// `node_meta` (the next channel key index, the shutdown script).
 //
 // Group commit: every change made during one loop turn goes into one Batch; the batch is
 // written in ONE write transaction (one fsync) on a writer thread while the loop carries
@@ -31,7 +32,7 @@
 
 namespace fulgur::channeld {
 
-enum class TableId : uint8_t { Channels, Peers, Incoming, Payments, Meta };
+enum class TableId : uint8_t { Channels, Peers, Incoming, Payments, Invoices, Meta };
 
 // Puts (value) and erases (nothing) keyed by table and key; the last change to a key wins.
 class Batch {
@@ -93,6 +94,7 @@ struct StoreContents {
   std::vector<PeerRecord> peers;
   std::map<IncomingKey, Bytes> incoming;  // onions
   std::vector<PaymentRecord> payments;
+  std::vector<Bytes> invoices;  // lib/payment InvoiceRecords, decoded by the registry
   uint64_t next_key_index = 0;
   Bytes shutdown_script;  // where mutual closes pay us (a wallet address), empty if unset
   std::vector<std::string> corrupt;  // records that did not decode (reported, skipped)
@@ -126,6 +128,7 @@ class ChannelStore {
   static void put_incoming(Batch& b, const IncomingKey& k, ByteSpan onion);
   static void erase_incoming(Batch& b, const IncomingKey& k);
   static void put_payment(Batch& b, const PaymentRecord& p);
+  static void put_invoice(Batch& b, ByteSpan key, ByteSpan record);
   static void put_next_key_index(Batch& b, uint64_t next);
   static void put_shutdown_script(Batch& b, ByteSpan script);
 

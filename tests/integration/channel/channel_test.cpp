@@ -274,6 +274,34 @@ TEST_F(Channels, CommandsGiveClearErrors) {
   EXPECT_TRUE(eventually([&] { return b->ok({"listchannels"})["channels"].empty(); }));
 }
 
+TEST_F(Channels, APaymentThePayeeRefusesFailsWithItsReason) {
+  // This payer gives its keysend HTLCs 10 blocks, fewer than the payee's 18: the payee
+  // fails them (BOLT 4: incorrect_or_unknown_payment_details, encrypted for the payer).
+  NodeProcess hasty(m_dir / "hasty", *l1, {"final-cltv-delta=10"});
+  fund(hasty);
+  std::string id = open(hasty, *b, 300'000, 0, "static_remotekey");
+  ASSERT_FALSE(id.empty());
+  auto refused = hasty.cli({"keysend", b->id(), "2000000"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_EQ(refused.parsed["error"]["code"], "payment_failed") << refused.out;
+  std::string message = refused.parsed["error"]["message"];
+  EXPECT_NE(message.find("incorrect_or_unknown_payment_details"), std::string::npos) << message;
+  auto payments = hasty.ok({"listpayments"})["payments"];
+  ASSERT_EQ(payments.size(), 1u);
+  EXPECT_EQ(payments[0]["status"], "failed");
+  EXPECT_EQ(payments[0]["failure_code"], 0x400f);
+  EXPECT_TRUE(payments[0]["preimage"].is_null());
+  // Nothing moved.
+  json x, y;
+  ASSERT_TRUE(eventually([&] {
+    x = hasty.channel(id);
+    y = b->channel(id);
+    return x["htlcs"].empty() && y["htlcs"].empty();
+  }));
+  EXPECT_EQ(to_us(x), 300'000'000u);
+  EXPECT_EQ(to_us(y), 0u);
+}
+
 TEST_F(Channels, KillNineOfThePayeeInTheMiddleOfABurst) {
   fund(*a);
   const uint64_t capacity = 2'000'000, push = 100'000'000;  // the payee can pay back
