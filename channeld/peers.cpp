@@ -57,6 +57,7 @@ struct PeerManager::Conn final : net::SessionHandler {
   std::optional<PeerAddress> address;
   std::unique_ptr<net::Session> session;
   bool live = false;
+  bool closing = false;  // we asked it to close: deliver nothing more
   std::vector<std::function<void(Status)>> waiters;
 
   void on_ready(net::Session&) override { owner->on_ready(*this); }
@@ -181,7 +182,7 @@ void PeerManager::on_ready(Conn& c) {
 }
 
 void PeerManager::on_messages(Conn& c) {
-  while (c.live && !m_closed) {
+  while (c.live && !c.closing && !m_closed) {
     auto m = c.session->receive();
     if (!m) break;
     m_handler.on_peer_message(*c.id, std::move(*m));
@@ -282,7 +283,10 @@ void PeerManager::send_warning(const NodeId& id, const ChannelId& channel_id,
 
 void PeerManager::disconnect(const NodeId& id, const std::string& reason) {
   auto it = m_live.find(id);
-  if (it != m_live.end()) m_conns.at(it->second)->session->close(reason);
+  if (it == m_live.end()) return;
+  Conn& c = *m_conns.at(it->second);
+  c.closing = true;  // the messages still queued are not delivered
+  c.session->close(reason);
 }
 
 std::vector<PeerInfo> PeerManager::list() const {

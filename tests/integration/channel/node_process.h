@@ -1,7 +1,8 @@
 // A Fulgur node as real processes for the integration tests: fulgurd (which starts channeld
 // and the other daemons) on its own data directory, with a fulgur.conf pointing channeld at
-// a kernel-chosen peer port and at the test's l1sim; fulgur-cli to drive it (JSON in, JSON
-// out). Stopped (SIGTERM, then SIGKILL) and reaped at the end; no process is left behind.
+// a kernel-chosen peer port and at the test's l1sim, in a wallet of its own (l1sim's
+// multiwallet, named after the directory); fulgur-cli to drive it (JSON in, JSON out).
+// Stopped (SIGTERM, then SIGKILL) and reaped at the end; no process is left behind.
 #pragma once
 
 #include <fcntl.h>
@@ -118,10 +119,14 @@ class NodeProcess {
   NodeProcess(const fs::path& dir, const L1simProcess& l1, std::vector<std::string> conf = {})
       : m_dir(dir), m_datadir(dir / "data"), m_port(free_port()) {
     fs::create_directories(m_datadir);
+    std::string wallet = dir.filename().string();
+    auto created = l1.client().call("createwallet", json::array({wallet}));
+    EXPECT_TRUE(created.ok()) << created.error().describe();
     std::ofstream out(m_datadir / "fulgur.conf");
     out << "bind-addr=127.0.0.1:" << m_port << "\n"
         << "bitcoind-rpcport=" << l1.port() << "\n"
         << "bitcoind-rpccookie=" << (l1.datadir() / "regtest" / ".cookie").string() << "\n"
+        << "bitcoind-wallet=" << wallet << "\n"
         << "block-poll-ms=100\n"
         << "reconnect-min-ms=100\n"
         << "reconnect-max-ms=1000\n"
