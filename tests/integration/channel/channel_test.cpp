@@ -121,7 +121,10 @@ TEST_P(ChannelTypes, OpenConfirmAndPayBothWays) {
   ASSERT_TRUE(out.ok() && out->has_value());
   EXPECT_EQ((*out)->value, Sat(capacity));
   EXPECT_GE((*out)->confirmations, 3);
-  ASSERT_TRUE(eventually([&] { return b->channel(id)["short_channel_id"].is_string(); }));
+  ASSERT_TRUE(eventually([&] {
+    return a->channel(id)["short_channel_id"].is_string() &&
+           b->channel(id)["short_channel_id"].is_string();
+  }));
   EXPECT_EQ(a->channel(id)["short_channel_id"], b->channel(id)["short_channel_id"]);
 
   std::set<std::string> hashes;
@@ -198,7 +201,8 @@ TEST_P(ChannelTypes, MutualCloseConfirmsTheBalancesOnTheL1) {
   // Each side's output is in its own L1 wallet.
   auto output_of = [&](NodeProcess& n) -> uint64_t {
     uint64_t found = 0;
-    for (const auto& o : n.ok({"listfunds"})["outputs"]) {
+    json funds = n.ok({"listfunds"});  // named: a range-for over a temporary's member dangles
+    for (const auto& o : funds["outputs"]) {
       if (o["txid"] == txid_hex) found += o["amount_sat"].get<uint64_t>();
     }
     return found;
