@@ -38,8 +38,12 @@ ForwardOutput ForwardTracker::output_of(const ForwardRecord& record) {
 
 Status ForwardTracker::insert(ForwardRecord record) {
   if (m_forwards.contains(record.incoming)) return fail("forward: incoming HTLC already linked");
-  if (m_by_outgoing.contains(record.outgoing)) return fail("forward: outgoing HTLC already linked");
-  m_by_outgoing.emplace(record.outgoing, record.incoming);
+  if (!record.outgoing_dropped) {
+    if (m_by_outgoing.contains(record.outgoing)) {
+      return fail("forward: outgoing HTLC already linked");
+    }
+    m_by_outgoing.emplace(record.outgoing, record.incoming);
+  }
   HtlcKey key = record.incoming;
   m_forwards.emplace(key, std::move(record));
   return {};
@@ -128,6 +132,25 @@ Result<ForwardOutput> ForwardTracker::on_malformed(const HtlcKey& outgoing, uint
     record->failure_code = failure_code;
     record->resolved_at = now;
   }
+  return output_of(*record);
+}
+
+Result<ForwardOutput> ForwardTracker::on_dropped(const HtlcKey& outgoing,
+                                                 const Bytes& channel_update, uint64_t now) {
+  FULGUR_TRY(ForwardRecord * record, resolving(outgoing));
+  if (record->state != ForwardState::offered) return fail("forward: dropped after it resolved");
+  // BOLT 4: "if during forwarding to its receiving peer, an otherwise unspecified, transient
+  // error occurs in the outgoing channel (e.g. channel capacity reached, too many in-flight
+  // HTLCs, etc.): return a temporary_channel_failure error."
+  onion::FailureMessage message(onion::FailureCode::temporary_channel_failure);
+  message.channel_update = channel_update;
+  Fail failure = fail_with(record->incoming, record->shared_secret, message);
+  record->state = ForwardState::failed;
+  record->failure_reason = std::move(failure.reason);
+  record->failure_code = failure.failure_code;
+  record->outgoing_dropped = true;
+  record->resolved_at = now;
+  m_by_outgoing.erase(outgoing);
   return output_of(*record);
 }
 

@@ -47,6 +47,10 @@ struct ForwardRecord {
   std::optional<Preimage> payment_preimage;     // settled
   std::optional<Bytes> failure_reason;          // failed: the reason sent upstream
   std::optional<uint16_t> failure_code;         // failed, when this node encrypted it
+  // The outgoing HTLC was dropped before it was committed (a disconnection or a restart
+  // before commitment_signed): it never left, the incoming one failed with our
+  // temporary_channel_failure, and `outgoing`'s id may be given to another HTLC.
+  bool outgoing_dropped = false;
   wire::TlvRecords extensions;                  // unknown odd fields of a later version
 
   // What the forward earned: the incoming amount less the outgoing one, once settled.
@@ -83,12 +87,20 @@ class ForwardTracker {
   Result<ForwardOutput> on_malformed(const HtlcKey& outgoing, uint16_t failure_code,
                                      const Hash256& sha256_of_onion, uint64_t now);
 
+  // The outgoing HTLC was dropped uncommitted (the channel machine's OutgoingDropped, or a
+  // restart that finds it in no commitment and no log): this node fails the incoming HTLC
+  // with temporary_channel_failure and `channel_update`, and forgets the outgoing link (the
+  // channel reuses the HTLC id). Errors: no forward offered on `outgoing`.
+  Result<ForwardOutput> on_dropped(const HtlcKey& outgoing, const Bytes& channel_update,
+                                   uint64_t now);
+
   // Offered forwards whose incoming HTLC expires within `deadline` blocks of `height`: the
   // outgoing HTLC must be resolved on chain now, or the incoming one times out while the
   // outgoing can still be fulfilled (BOLT 2 "cltv_expiry_delta Selection").
   std::vector<const ForwardRecord*> at_risk(BlockHeight height, CltvDelta deadline) const;
 
-  // Restores a persisted record. Errors: corrupt, or either HTLC already known.
+  // Restores a persisted record. Errors: corrupt, or either HTLC already known (the outgoing
+  // one of a dropped forward is not).
   Status load(ByteSpan record);
 
   const ForwardRecord* find_incoming(const HtlcKey& incoming) const;
@@ -103,7 +115,7 @@ class ForwardTracker {
   static ForwardOutput output_of(const ForwardRecord& record);
 
   std::map<HtlcKey, ForwardRecord> m_forwards;  // by incoming HTLC
-  std::map<HtlcKey, HtlcKey> m_by_outgoing;      // outgoing -> incoming
+  std::map<HtlcKey, HtlcKey> m_by_outgoing;      // outgoing -> incoming (not dropped ones)
 };
 
 }  // namespace fulgur::payment

@@ -29,7 +29,8 @@ namespace record_fields {
   R(25, uint64_t, resolved_at, u64)                                                              \
   R(27, Preimage, payment_preimage, fixed)                                                       \
   R(29, Bytes, failure_reason, rest_bytes)                                                       \
-  R(31, uint16_t, failure_code, u16)
+  R(31, uint16_t, failure_code, u16)                                                             \
+  R(33, wire::Flag, outgoing_dropped, empty)
 FULGUR_WIRE_DECLARE_TLVS(ForwardFields, PAYMENT_FORWARD_RECORD)
 FULGUR_WIRE_DEFINE_TLVS(ForwardFields, PAYMENT_FORWARD_RECORD)
 }  // namespace record_fields
@@ -51,6 +52,9 @@ Status check_invariants(const ForwardRecord& r) {
     return bad("failure reason does not match the state");
   }
   if (r.failure_code && r.state != ForwardState::failed) return bad("failure code while not failed");
+  if (r.outgoing_dropped && (r.state != ForwardState::failed || !r.failure_code)) {
+    return bad("a dropped outgoing HTLC is a failure of ours");
+  }
   return {};
 }
 
@@ -75,6 +79,7 @@ Bytes encode_forward_record(const ForwardRecord& r) {
   f.payment_preimage = r.payment_preimage;
   f.failure_reason = r.failure_reason;
   f.failure_code = r.failure_code;
+  if (r.outgoing_dropped) f.outgoing_dropped = wire::Flag{};
   f.unknown = r.extensions;
   return detail::write_versioned(ForwardRecord::VERSION, f);
 }
@@ -111,6 +116,7 @@ Result<ForwardRecord> decode_forward_record(ByteSpan bytes) {
   r.payment_preimage = f.payment_preimage;
   r.failure_reason = std::move(f.failure_reason);
   r.failure_code = f.failure_code;
+  r.outgoing_dropped = f.outgoing_dropped.has_value();
   r.extensions = std::move(f.unknown);
   FULGUR_TRY_STATUS(check_invariants(r));
   return r;

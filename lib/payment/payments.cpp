@@ -205,24 +205,35 @@ Result<PreparedPayment> PaymentTracker::prepare_keysend(std::span<const RouteHop
                  height, now);
 }
 
+Bytes encode_payment_key(const PaymentHash& payment_hash, const HtlcKey& htlc) {
+  Bytes key(payment_hash.begin(), payment_hash.end());
+  Bytes rest = encode_htlc_key(htlc);
+  key.insert(key.end(), rest.begin(), rest.end());
+  return key;
+}
+
 PaymentUpdate PaymentTracker::update_of(const PaymentRecord& record) {
-  return PaymentUpdate{Persist{encode_htlc_key(record.htlc), encode_payment_record(record)},
-                       record.state};
+  return PaymentUpdate{
+      Persist{encode_payment_key(record.payment_hash, record.htlc), encode_payment_record(record)},
+      record.state};
 }
 
 Result<PaymentUpdate> PaymentTracker::sent(PreparedPayment prepared, const HtlcKey& htlc) {
-  if (m_attempts.contains(htlc)) return fail("payment: HTLC already tracked");
+  if (m_live.contains(htlc)) return fail("payment: HTLC already tracked");
   prepared.record.htlc = htlc;
   PaymentUpdate update = update_of(prepared.record);
-  m_by_hash.emplace(prepared.record.payment_hash, htlc);
-  m_attempts.emplace(htlc, std::move(prepared.record));
+  const PaymentHash hash = prepared.record.payment_hash;
+  // A dropped attempt of the same payment on the same (reused) HTLC id is replaced: it
+  // never left this node, and its store key is this attempt's.
+  m_attempts.insert_or_assign(AttemptKey{hash, htlc}, std::move(prepared.record));
+  m_live.emplace(htlc, hash);
   return update;
 }
 
 Result<PaymentRecord*> PaymentTracker::resolving(const HtlcKey& htlc) {
-  auto it = m_attempts.find(htlc);
-  if (it == m_attempts.end()) return fail("payment: no attempt for this HTLC");
-  return &it->second;
+  auto it = m_live.find(htlc);
+  if (it == m_live.end()) return fail("payment: no attempt for this HTLC");
+  return &m_attempts.at(AttemptKey{it->second, htlc});
 }
 
 Result<PaymentUpdate> PaymentTracker::on_fulfilled(const HtlcKey& htlc, const Preimage& preimage,
@@ -280,24 +291,49 @@ Result<PaymentUpdate> PaymentTracker::on_malformed(const HtlcKey& htlc, uint16_t
   return update_of(*record);
 }
 
+Result<PaymentUpdate> PaymentTracker::on_dropped(const HtlcKey& htlc, uint64_t now) {
+  FULGUR_TRY(PaymentRecord * record, resolving(htlc));
+  // Only an uncommitted HTLC can be dropped, and only a committed one can be resolved.
+  if (record->state != PaymentState::pending) return fail("payment: dropped after it resolved");
+  record->state = PaymentState::failed;
+  record->failure = PaymentFailure{};
+  record->dropped = true;
+  record->resolved_at = now;
+  PaymentUpdate update = update_of(*record);
+  m_live.erase(htlc);
+  return update;
+}
+
 Status PaymentTracker::load(ByteSpan bytes) {
   FULGUR_TRY(PaymentRecord record, decode_payment_record(bytes));
-  if (m_attempts.contains(record.htlc)) return fail("payment record: duplicate HTLC");
-  m_by_hash.emplace(record.payment_hash, record.htlc);
-  HtlcKey key = record.htlc;
+  AttemptKey key{record.payment_hash, record.htlc};
+  if (m_attempts.contains(key)) return fail("payment record: duplicate attempt");
+  if (!record.dropped) {
+    if (m_live.contains(record.htlc)) return fail("payment record: duplicate HTLC");
+    m_live.emplace(record.htlc, record.payment_hash);
+  }
   m_attempts.emplace(key, std::move(record));
   return {};
 }
 
 const PaymentRecord* PaymentTracker::find(const HtlcKey& htlc) const {
-  auto it = m_attempts.find(htlc);
-  return it == m_attempts.end() ? nullptr : &it->second;
+  auto it = m_live.find(htlc);
+  return it == m_live.end() ? nullptr : &m_attempts.at(AttemptKey{it->second, htlc});
 }
 
 std::vector<const PaymentRecord*> PaymentTracker::attempts(const PaymentHash& payment_hash) const {
   std::vector<const PaymentRecord*> out;
-  auto [first, last] = m_by_hash.equal_range(payment_hash);
-  for (auto it = first; it != last; ++it) out.push_back(&m_attempts.at(it->second));
+  for (auto it = m_attempts.lower_bound(AttemptKey{payment_hash, HtlcKey{}});
+       it != m_attempts.end() && it->first.first == payment_hash; ++it) {
+    out.push_back(&it->second);
+  }
+  return out;
+}
+
+std::vector<const PaymentRecord*> PaymentTracker::list() const {
+  std::vector<const PaymentRecord*> out;
+  out.reserve(m_attempts.size());
+  for (const auto& [key, record] : m_attempts) out.push_back(&record);
   return out;
 }
 

@@ -111,6 +111,9 @@ struct PaymentRecord {
   // Keysend: the preimage we chose, from the start. Invoice: the payee's, once succeeded.
   std::optional<Preimage> payment_preimage;
   std::optional<PaymentFailure> failure;  // failed
+  // The HTLC never left this node: dropped before it was committed (a disconnection, or a
+  // restart before commitment_signed). Failed, unattributed; its HTLC id may be reused.
+  bool dropped = false;
   wire::TlvRecords extensions;            // unknown odd fields of a later version
 
   bool is_keysend() const { return !payment_secret.has_value(); }
@@ -121,6 +124,10 @@ struct PaymentRecord {
 // Versioned record (u16 version, TLV fields); decoding checks the invariants and whatever
 // decodes re-encodes to the same bytes.
 Bytes encode_payment_record(const PaymentRecord& record);
+// An attempt's store key: payment_hash || channel_id || big-endian htlc id. The hash comes
+// first because a dropped attempt's HTLC id may be reused by another attempt: one payment
+// keeps its attempts, a later attempt of the same payment on the same id replaces it.
+Bytes encode_payment_key(const PaymentHash& payment_hash, const HtlcKey& htlc);
 Result<PaymentRecord> decode_payment_record(ByteSpan bytes);
 
 struct PayOptions {
@@ -194,14 +201,24 @@ class PaymentTracker {
   Result<PaymentUpdate> on_failed(const HtlcKey& htlc, ByteSpan reason, uint64_t now);
   Result<PaymentUpdate> on_malformed(const HtlcKey& htlc, uint16_t failure_code,
                                      const Hash256& sha256_of_onion, uint64_t now);
+  // Our HTLC was dropped before it was committed (the channel machine's OutgoingDropped, or a
+  // restart that finds it in no commitment and no log): the attempt failed without leaving
+  // this node, and `htlc` is free for another attempt. Errors: no pending attempt on `htlc`.
+  Result<PaymentUpdate> on_dropped(const HtlcKey& htlc, uint64_t now);
 
+  // Restores a persisted record. Errors: corrupt, or an attempt (or a live HTLC) known.
   Status load(ByteSpan record);
 
+  // The attempt on `htlc` (not a dropped one: its id may have been reused).
   const PaymentRecord* find(const HtlcKey& htlc) const;
   std::vector<const PaymentRecord*> attempts(const PaymentHash& payment_hash) const;
   PaymentStatus status(const PaymentHash& payment_hash) const;
+  // Every attempt, by payment hash.
+  std::vector<const PaymentRecord*> list() const;
+  size_t size() const { return m_attempts.size(); }
 
  private:
+  using AttemptKey = std::pair<PaymentHash, HtlcKey>;
   Result<PaymentRecord*> resolving(const HtlcKey& htlc);
   Result<PreparedPayment> prepare(std::span<const RouteHop> route, Msat amount,
                                   BlockHeight final_cltv, const FinalHopData& final_data,
@@ -210,8 +227,9 @@ class PaymentTracker {
                                   uint64_t now) const;
   static PaymentUpdate update_of(const PaymentRecord& record);
 
-  std::map<HtlcKey, PaymentRecord> m_attempts;
-  std::multimap<PaymentHash, HtlcKey> m_by_hash;
+  std::map<AttemptKey, PaymentRecord> m_attempts;
+  std::map<HtlcKey, PaymentHash> m_live;  // HTLCs of attempts not dropped
+
 };
 
 }  // namespace fulgur::payment

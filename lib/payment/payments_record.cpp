@@ -49,7 +49,8 @@ FULGUR_WIRE_DEFINE_TLVS(FailureFields, PAYMENT_FAILURE)
   R(23, PaymentSecret, payment_secret, fixed)                                                    \
   R(25, uint64_t, resolved_at, u64)                                                              \
   R(27, Preimage, payment_preimage, fixed)                                                       \
-  R(29, FailureFields, failure, record)
+  R(29, FailureFields, failure, record)                                                         \
+  R(31, wire::Flag, dropped, empty)
 FULGUR_WIRE_DECLARE_TLVS(AttemptFields, PAYMENT_ATTEMPT_RECORD)
 FULGUR_WIRE_DEFINE_TLVS(AttemptFields, PAYMENT_ATTEMPT_RECORD)
 }  // namespace record_fields
@@ -83,6 +84,9 @@ Status check_invariants(const PaymentRecord& r) {
   }
   if (r.failure.has_value() != (r.state == PaymentState::failed)) {
     return bad("failure does not match the state");
+  }
+  if (r.dropped && (r.state != PaymentState::failed || r.failure->hop_index)) {
+    return bad("a dropped attempt is an unattributed failure");
   }
   const bool preimage_expected = r.is_keysend() || r.state == PaymentState::succeeded;
   if (r.payment_preimage.has_value() != preimage_expected) {
@@ -126,6 +130,7 @@ Bytes encode_payment_record(const PaymentRecord& r) {
     if (!r.failure->failure_message.empty()) failure.failure_message = r.failure->failure_message;
     f.failure = std::move(failure);
   }
+  if (r.dropped) f.dropped = wire::Flag{};
   f.unknown = r.extensions;
   return detail::write_versioned(PaymentRecord::VERSION, f);
 }
@@ -166,6 +171,7 @@ Result<PaymentRecord> decode_payment_record(ByteSpan bytes) {
                                f.failure->failure_code,
                                f.failure->failure_message.value_or(Bytes{})};
   }
+  r.dropped = f.dropped.has_value();
   r.extensions = std::move(f.unknown);
   FULGUR_TRY_STATUS(check_invariants(r));
   return r;

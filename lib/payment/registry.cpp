@@ -344,6 +344,16 @@ const InvoiceRecord* InvoiceRegistry::find(const PaymentHash& payment_hash) cons
   return it == m_invoices.end() ? nullptr : &it->second;
 }
 
+std::vector<const InvoiceRecord*> InvoiceRegistry::list() const {
+  std::vector<const InvoiceRecord*> out;
+  out.reserve(m_invoices.size());
+  for (const auto& [hash, record] : m_invoices) out.push_back(&record);
+  std::stable_sort(out.begin(), out.end(), [](const InvoiceRecord* a, const InvoiceRecord* b) {
+    return a->created_at < b->created_at;
+  });
+  return out;
+}
+
 void InvoiceRegistry::index(const InvoiceRecord& record) {
   if (record.state != InvoiceState::unpaid) return;
   m_expiries.emplace(expires_at(record), record.payment_hash);

@@ -138,6 +138,8 @@ class InvoiceRegistry {
   Status load(ByteSpan record);
 
   const InvoiceRecord* find(const PaymentHash& payment_hash) const;
+  // Every invoice and keysend receipt, oldest first (created_at, then hash).
+  std::vector<const InvoiceRecord*> list() const;
   size_t size() const { return m_invoices.size(); }
 
  private:

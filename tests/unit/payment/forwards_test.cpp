@@ -158,6 +158,42 @@ TEST_F(ForwardsTest, AtRiskListsOfferedForwardsNearTheirIncomingExpiry) {
   EXPECT_TRUE(tracker.at_risk(BlockHeight(expiry), CltvDelta(18)).empty());
 }
 
+TEST_F(ForwardsTest, DroppedOutgoingFailsUpstreamAsOursAndFreesTheId) {
+  ForwardTracker tracker;
+  Forward f = forward(4);
+  ASSERT_TRUE(tracker.add(f, 12, now).ok());
+  const HtlcKey outgoing{line.bc_id, 12};
+  auto dropped = tracker.on_dropped(outgoing, line.b_update(), now + 1);
+  ASSERT_TRUE(dropped.ok()) << dropped.error().message;
+  ASSERT_EQ(dropped->resolutions.size(), 1u);
+  const Fail& upstream = std::get<Fail>(dropped->resolutions[0]);
+  EXPECT_EQ(upstream.htlc, (HtlcKey{line.ab_id, 4}));
+  EXPECT_EQ(upstream.failure_code, to_u16(FailureCode::temporary_channel_failure));
+  // The origin reads B's failure (hop 0), with B's channel_update.
+  auto decrypted = onion::decrypt_failure_packet(onion.shared_secrets, upstream.reason);
+  ASSERT_TRUE(decrypted.ok());
+  EXPECT_EQ(decrypted->hop_index, 0u);
+  EXPECT_EQ(decrypted->message->code, to_u16(FailureCode::temporary_channel_failure));
+  EXPECT_EQ(decrypted->message->channel_update, line.b_update());
+  // The outgoing id is free for the next forward; a replay of the incoming HTLC finds its
+  // failure; nothing resolves the dropped HTLC any more.
+  EXPECT_EQ(tracker.find_outgoing(outgoing), nullptr);
+  EXPECT_FALSE(tracker.on_dropped(outgoing, {}, now).ok());
+  EXPECT_FALSE(tracker.on_fulfilled(outgoing, preimage, now).ok());
+  EXPECT_EQ(tracker.find_incoming(HtlcKey{line.ab_id, 4})->state, ForwardState::failed);
+  auto next = tracker.add(forward(5), 12, now + 2);
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  // Both records load again after a restart (the dropped one holds no link).
+  ForwardTracker restarted;
+  ASSERT_TRUE(restarted.load(dropped->persist[0].record).ok());
+  ASSERT_TRUE(restarted.load(next->persist[0].record).ok());
+  EXPECT_TRUE(restarted.find_incoming(HtlcKey{line.ab_id, 4})->outgoing_dropped);
+  EXPECT_EQ(restarted.find_outgoing(outgoing)->incoming, (HtlcKey{line.ab_id, 5}));
+  // A settled forward cannot be dropped.
+  ASSERT_TRUE(tracker.on_fulfilled(outgoing, preimage, now + 3).ok());
+  EXPECT_FALSE(tracker.on_dropped(outgoing, {}, now + 4).ok());
+}
+
 TEST_F(ForwardsTest, ListAndFeesAcrossForwards) {
   ForwardTracker tracker;
   for (uint64_t id = 0; id < 3; ++id) ASSERT_TRUE(tracker.add(forward(id), 20 + id, now).ok());

@@ -141,7 +141,7 @@ TEST_F(PayTest, PreparedAttemptDescribesTheHtlcAndTheRecord) {
   ASSERT_TRUE(sent.ok());
   EXPECT_EQ(sent->state, PaymentState::pending);
   EXPECT_EQ(*decode_payment_record(sent->persist.record), *line.a_payments.find(HtlcKey{line.ab_id, 0}));
-  EXPECT_EQ(sent->persist.key, encode_htlc_key(HtlcKey{line.ab_id, 0}));
+  EXPECT_EQ(sent->persist.key, encode_payment_key(created.payment_hash, HtlcKey{line.ab_id, 0}));
   // The same payment again while it is fully in flight: refused (BOLT 4).
   EXPECT_FALSE(prepare().ok());
   EXPECT_FALSE(line.a_payments.sent(PreparedPayment{}, HtlcKey{line.ab_id, 0}).ok());
@@ -264,6 +264,54 @@ TEST_F(PayTest, RestoredAttemptStillReadsItsFailure) {
   EXPECT_EQ(record->failure->erring_node, line.b);
   EXPECT_EQ(record->failure->failure_code, to_u16(FailureCode::unknown_next_peer));
   EXPECT_EQ(*decode_payment_record(failed->persist.record), *record);
+}
+
+TEST_F(PayTest, DroppedAttemptFailsAndFreesItsHtlcId) {
+  const HtlcKey key{line.ab_id, 7};
+  auto first = line.a_payments.sent(std::move(prepare()).value(), key);
+  ASSERT_TRUE(first.ok());
+  auto dropped = line.a_payments.on_dropped(key, line.now + 1);
+  ASSERT_TRUE(dropped.ok()) << dropped.error().message;
+  EXPECT_EQ(dropped->state, PaymentState::failed);
+  EXPECT_EQ(dropped->persist.key, first->persist.key);
+  auto record = decode_payment_record(dropped->persist.record);
+  ASSERT_TRUE(record.ok());
+  EXPECT_TRUE(record->dropped);
+  EXPECT_FALSE(record->failure->hop_index.has_value());
+  // The id is free: nothing resolves on it any more, a second drop is refused.
+  EXPECT_EQ(line.a_payments.find(key), nullptr);
+  EXPECT_FALSE(line.a_payments.on_dropped(key, line.now).ok());
+  EXPECT_FALSE(line.a_payments.on_fulfilled(key, filled<Preimage>(0x31), line.now).ok());
+  EXPECT_EQ(line.a_payments.status(created.payment_hash).state, PaymentState::failed);
+
+  // The channel gives the same id to a keysend: another payment, another record.
+  PayOptions ks;
+  ks.amount_msat = Msat(777);
+  auto keysend = line.a_payments.prepare_keysend(line.route_to_c(), filled<Preimage>(3), ks,
+                                                 line.session_key(), line.a_height, line.now);
+  ASSERT_TRUE(keysend.ok());
+  auto second = line.a_payments.sent(std::move(keysend).value(), key);
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(second->persist.key, first->persist.key);
+  EXPECT_EQ(line.a_payments.list().size(), 2u);
+  EXPECT_EQ(line.a_payments.find(key)->amount_msat, Msat(777));
+  // And a retry of the invoice on the same id again replaces its own dropped attempt.
+  auto keysend_dropped = line.a_payments.on_dropped(key, line.now + 2);
+  ASSERT_TRUE(keysend_dropped.ok());
+  auto retry = line.a_payments.sent(std::move(prepare()).value(), key);
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->persist.key, first->persist.key);
+  EXPECT_EQ(line.a_payments.attempts(created.payment_hash).size(), 1u);
+  EXPECT_EQ(line.a_payments.status(created.payment_hash).state, PaymentState::pending);
+
+  // After a restart: the dropped keysend does not claim the id, the invoice's attempt does.
+  PaymentTracker restarted;
+  std::map<Bytes, Bytes> store{{retry->persist.key, retry->persist.record},
+                               {keysend_dropped->persist.key, keysend_dropped->persist.record}};
+  ASSERT_EQ(store.size(), 2u);
+  for (const auto& [k, v] : store) ASSERT_TRUE(restarted.load(v).ok());
+  EXPECT_EQ(restarted.list().size(), 2u);
+  EXPECT_EQ(restarted.find(key)->payment_hash, created.payment_hash);
 }
 
 TEST_F(PayTest, KeysendRecordKnowsItsPreimageFromTheStart) {

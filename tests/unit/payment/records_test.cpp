@@ -80,6 +80,7 @@ ForwardRecord any_forward_record() {
   if (r.state == ForwardState::failed) {
     r.failure_reason = *rc::gen::container<Bytes>(rc::gen::arbitrary<uint8_t>());
     if (*rc::gen::arbitrary<bool>()) r.failure_code = *rc::gen::arbitrary<uint16_t>();
+    r.outgoing_dropped = r.failure_code.has_value() && *rc::gen::arbitrary<bool>();
   }
   r.extensions = any_extensions();
   return r;
@@ -114,6 +115,7 @@ PaymentRecord any_payment_record() {
       failure.failure_message = *rc::gen::container<Bytes>(rc::gen::arbitrary<uint8_t>());
     }
     if (*rc::gen::arbitrary<bool>()) failure.failure_code = *rc::gen::arbitrary<uint16_t>();
+    r.dropped = !failure.hop_index && *rc::gen::arbitrary<bool>();
     r.failure = std::move(failure);
   }
   r.extensions = any_extensions();
@@ -192,6 +194,9 @@ TEST(PaymentRecords, StateMustMatchItsFields) {
   r = settled_forward();
   r.resolved_at.reset();
   EXPECT_FALSE(decode_forward_record(encode_forward_record(r)).ok());
+  r = settled_forward();
+  r.outgoing_dropped = true;  // only a failure of ours
+  EXPECT_FALSE(decode_forward_record(encode_forward_record(r)).ok());
 
   InvoiceRecord paid;
   paid.bolt11 = "lnbcrt1";
@@ -229,6 +234,11 @@ TEST(PaymentRecords, StateMustMatchItsFields) {
   EXPECT_FALSE(decode_payment_record(encode_payment_record(attempt)).ok());
   attempt.failure = PaymentFailure{0u, filled<NodeId>(2), std::nullopt, {}};
   EXPECT_TRUE(decode_payment_record(encode_payment_record(attempt)).ok());
+  attempt.dropped = true;  // a dropped HTLC reached no hop that could fail it
+  EXPECT_FALSE(decode_payment_record(encode_payment_record(attempt)).ok());
+  attempt.failure = PaymentFailure{};
+  EXPECT_TRUE(decode_payment_record(encode_payment_record(attempt)).ok());
+  attempt.dropped = false;
   attempt.payment_secret.reset();  // keysend without its preimage
   EXPECT_FALSE(decode_payment_record(encode_payment_record(attempt)).ok());
 }

@@ -359,6 +359,22 @@ TEST_F(RegistryTest, KeysendReceipt) {
             to_u16(FailureCode::incorrect_or_unknown_payment_details));
 }
 
+TEST_F(RegistryTest, ListsInvoicesAndReceiptsOldestFirst) {
+  CreatedInvoice first = invoice(Msat(1000), 0x61);
+  now += 5;
+  Preimage preimage = filled<Preimage>(0x62);
+  registry.on_htlc(keysend(preimage, Msat(10), 0), height, now);
+  now += 5;
+  CreatedInvoice third = invoice(std::nullopt, 0x63);
+  auto list = registry.list();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0]->payment_hash, first.payment_hash);
+  EXPECT_TRUE(list[1]->is_keysend());
+  EXPECT_EQ(list[1]->state, InvoiceState::paid);
+  EXPECT_EQ(list[2]->payment_hash, third.payment_hash);
+  EXPECT_EQ(list[2]->state, InvoiceState::unpaid);
+}
+
 TEST_F(RegistryTest, KeysendRefusals) {
   FinalHtlc wrong_hash = keysend(filled<Preimage>(0x56), Msat(777), 0);
   wrong_hash.payment_hash = filled<PaymentHash>(0x56);
