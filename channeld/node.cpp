@@ -6,8 +6,6 @@
 
 #include "channeld/node_internal.h"
 #include "channeld/node_secret.h"
-#include "payment/htlc_switch.h"
-#include "payment/registry.h"
 #include "wire/types.h"
 
 namespace fulgur::channeld {
@@ -41,15 +39,9 @@ Node::Node(uv_loop_t* loop, NodeConfig config, store::Environment& env, chain::L
       m_env(env),
       m_l1(l1),
       m_log(std::move(log)),
-      m_forward_channels(std::make_unique<payment::ChannelTable>()),
-      m_switch_config(std::make_unique<payment::SwitchConfig>()),
       m_check(new uv_check_t{}),
       m_turn_end(new uv_idle_t{}) {
   m_config.channel.chain_hash = chain_hash_of(m_config.network);
-  payment::RegistryConfig registry;
-  registry.currency = bitcoin::segwit_hrp(m_config.network);
-  registry.keysend_min_final_cltv_expiry_delta = CltvDelta(m_config.min_final_cltv_delta);
-  m_registry = std::make_unique<payment::InvoiceRegistry>(registry);
   m_l1_status = l1 != nullptr ? "starting" : "disabled";
   uv_check_init(loop, m_check);
   m_check->data = this;
@@ -65,6 +57,11 @@ Node::~Node() {
   m_turn_end->data = nullptr;
   uv_close(reinterpret_cast<uv_handle_t*>(m_turn_end),
            [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
+  if (m_switch && m_switch->tick != nullptr) {
+    m_switch->tick->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(m_switch->tick),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  }
 }
 
 Status Node::start() {
@@ -89,6 +86,7 @@ Status Node::start() {
   m_peers = std::make_unique<PeerManager>(m_loop, *m_node_key, std::move(session), m_config.peers,
                                           m_log.child("peers"), handler);
 
+  load_payment_records(contents);
   for (auto& rec : contents.channels) {
     auto m = channel::ChannelMachine::restore(channel_config(), *m_channel_seed, rec.state);
     if (!m) {
@@ -99,29 +97,25 @@ Status Node::start() {
     auto& c = add_channel(rec.key_index, rec.peer,
                           std::make_unique<channel::ChannelMachine>(std::move(*m)));
     c.persisted = true;
+    c.scid = rec.short_channel_id;
+    refresh_switch_entry(c);
   }
   m_incoming_onions = std::move(contents.incoming);
-  for (const auto& record : contents.invoices) {
-    if (auto loaded = m_registry->load(record); !loaded) {
-      m_log.error("invoice record skipped: {}", loaded.error().message);
-    }
-  }
-  for (auto& p : contents.payments) {
-    auto pay = std::make_unique<Payment>();
-    pay->record = std::move(p);
-    PaymentHash hash = pay->record.payment_hash;
-    if (pay->record.status == PaymentStatus::Pending) {
-      auto it = m_channels.find(pay->record.key_index);
-      if (it != m_channels.end()) it->second->outgoing[pay->record.htlc_id] = hash;
-    }
-    m_payments[hash] = std::move(pay);
-  }
   for (const auto& p : contents.peers) {
     if (auto parsed = PeerAddress::parse(p.address)) m_addresses[p.id] = *parsed;
   }
   for (const auto& [key, c] : m_channels) keep_peer_if_needed(c->peer);
-  m_log.info("restored {} channels, {} payments", m_channels.size(), m_payments.size());
+  m_log.info("restored {} channels", m_channels.size());
   reconcile_payments_after_restart();
+
+  // Time for the invoice registry (MPP timeouts, expiry): a tick a second, passed in.
+  m_switch->tick = new uv_timer_t{};
+  uv_timer_init(m_loop, m_switch->tick);
+  m_switch->tick->data = this;
+  uv_timer_start(m_switch->tick, [](uv_timer_t* t) {
+    if (t->data != nullptr) static_cast<Node*>(t->data)->on_tick();
+  }, 1000, 1000);
+  uv_unref(reinterpret_cast<uv_handle_t*>(m_switch->tick));
 
   uv_check_start(m_check, &Node::on_check);
   uv_unref(reinterpret_cast<uv_handle_t*>(m_check));
@@ -160,6 +154,11 @@ void Node::stop(std::function<void()> done) {
   m_stop_done = std::move(done);
   if (m_tip_watcher) m_tip_watcher->stop();
   if (m_peers) m_peers->close();
+  if (m_switch && m_switch->tick != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(m_switch->tick),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    m_switch->tick = nullptr;
+  }
   // Wait (polling the loop) for the L1 calls and the commit in flight, commit what is left.
   auto* timer = new uv_timer_t{};
   uv_timer_init(m_loop, timer);
@@ -259,27 +258,6 @@ std::optional<uint64_t> Node::find_channel(const ChannelId& id) const {
     if (s.channel_id == id || s.temporary_channel_id == id) return key;
   }
   return std::nullopt;
-}
-
-std::optional<PaymentView> Node::payment_view(const PaymentHash& hash) const {
-  auto it = m_payments.find(hash);
-  if (it == m_payments.end()) return std::nullopt;
-  PaymentView v;
-  v.record = it->second->record;
-  v.failure_code = it->second->failure_code;
-  if (auto c = m_channels.find(v.record.key_index); c != m_channels.end()) {
-    v.channel_id = c->second->state().channel_id;
-  }
-  return v;
-}
-
-std::vector<PaymentView> Node::list_payments() const {
-  std::vector<PaymentView> out;
-  for (const auto& [hash, p] : m_payments) out.push_back(*payment_view(hash));
-  std::sort(out.begin(), out.end(), [](const PaymentView& a, const PaymentView& b) {
-    return a.record.created_at < b.record.created_at;
-  });
-  return out;
 }
 
 }  // namespace fulgur::channeld

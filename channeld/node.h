@@ -2,15 +2,17 @@
 // test or a load tool constructs with a libuv loop, a data directory, an LMDB environment
 // and (optionally) an L1 client. It owns the node key, the peer manager, every channel's
 // state machine (lib/channel) with the glue around it (message routing, the L1 wallet for
-// funding, block following, keysend payments), and the group-committing store.
+// funding, block following), lib/payment's HTLC switch, invoice registry, forward and
+// payment trackers (forwarding, invoices, paying along a given route, keysend), and the
+// group-committing store that makes all of their records durable together.
 //
 // Persist before send: the actions a machine hands out run in order; every record is
 // written into the loop turn's batch, and every action behind a record waits until that
 // batch is durable (one transaction, one fsync, on the store's writer thread). Actions from
 // later turns queue behind held ones, so messages to a peer never overtake each other.
 //
-// Must not: hold protocol rules (they live in lib/channel, lib/onion, lib/wire), block the
-// loop (L1 calls go through AsyncL1), or trust a peer's bytes.
+// Must not: hold protocol rules (they live in lib/channel, lib/payment, lib/onion, lib/wire),
+// block the loop (L1 calls go through AsyncL1), or trust a peer's bytes.
 #pragma once
 
 #include <uv.h>
@@ -24,7 +26,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "bitcoin/bech32.h"
@@ -34,16 +35,18 @@
 #include "channeld/peers.h"
 #include "channeld/store.h"
 #include "common/log.h"
-#include "onion/failure.h"
+#include "payment/payments.h"
+#include "payment/types.h"
 #include "store/env.h"
 
+namespace fulgur::invoice {
+struct RouteHintHop;
+}  // namespace fulgur::invoice
+
 namespace fulgur::payment {
-class InvoiceRegistry;
-class ChannelTable;
-struct SwitchConfig;
-struct Fulfill;
-struct Fail;
-struct FailMalformed;
+struct InvoiceRecord;
+struct ForwardRecord;
+struct Forward;
 }  // namespace fulgur::payment
 
 namespace fulgur::channeld {
@@ -59,14 +62,18 @@ struct NodeConfig {
   uint32_t funding_feerate_sat_per_vb = 0;  // 0: the L1 wallet's own estimate
   uint32_t final_cltv_delta = 40;     // keysend: blocks until the HTLC expires
   uint32_t min_final_cltv_delta = 18;  // what we require of keysend HTLCs paid to us
+  // What we charge and require for forwarding over our channels (BOLT 7 channel_update).
+  payment::ForwardingPolicy policy;
+  uint64_t mpp_timeout_s = 60;  // an incomplete multi-part payment fails after this
+  bool accept_keysend = true;
   uint64_t block_poll_ms = 1000;
   PeerLimits peers;
   size_t max_channels_per_peer = 64;
-  size_t max_pending_payments = 10'000;
+  size_t max_pending_payments = 10'000;  // callers waiting for a payment's outcome
 };
 
-struct ChannelView;   // what listChannels reports (node_views.h)
-struct PaymentView;
+struct ChannelView;   // what list_channels reports
+struct PaymentView;   // what payment_view and list_payments report
 
 class Node final : private PeerHandler {
  public:
@@ -105,10 +112,51 @@ class Node final : private PeerHandler {
     std::string broadcast_error;  // the L1's refusal, if any
   };
   void close_channel(const ChannelId& id, bool force, std::function<void(Result<CloseResult>)> done);
+  // A payment's outcome: `done` runs once it is no longer pending (succeeded or every
+  // attempt failed) and that is durable; payment_view(payment_hash) tells which. An error
+  // means nothing was sent (bad arguments, no usable first channel).
   struct PaymentResult {
     PaymentHash payment_hash;
   };
-  void keysend(const NodeId& peer, Msat amount, std::function<void(Result<PaymentResult>)> done);
+  using PaymentDone = std::function<void(Result<PaymentResult>)>;
+  // Keysend to a direct peer over the first of our channels with it that takes the HTLC.
+  void keysend(const NodeId& peer, Msat amount, PaymentDone done);
+  // Keysend along `route` (route[0] is one of our channels, by short_channel_id).
+  void keysend_route(std::vector<payment::RouteHop> route, Msat amount, PaymentDone done);
+  // Pays a BOLT 11 invoice along the routes given (routerd will find them later): one part
+  // per route, each delivering its `amount` (several parts: a multi-part payment).
+  // `amount`: the total, for an invoice without one (or to pay more, up to twice it).
+  struct PayPart {
+    std::vector<payment::RouteHop> route;
+    std::optional<Msat> amount;  // this part's share; the whole payment when unset
+  };
+  void pay(const std::string& bolt11, std::vector<PayPart> parts, std::optional<Msat> amount,
+           PaymentDone done);
+
+  struct InvoiceRequest {
+    std::optional<Msat> amount;
+    std::string description;
+    uint64_t expiry_seconds = 3600;
+    uint32_t min_final_cltv_expiry_delta = 18;
+  };
+  struct CreatedInvoice {
+    std::string bolt11;
+    PaymentHash payment_hash;
+  };
+  // A new invoice, signed with the node key; answered once it is durable.
+  void create_invoice(const InvoiceRequest& request,
+                      std::function<void(Result<CreatedInvoice>)> done);
+
+  // An HTLC we offered on channel `channel_id` was resolved on chain (the on-chain
+  // resolution calls this): fulfilled with the `preimage` seen in the peer's spending
+  // transaction (a forward settles its incoming HTLC upstream with it, a payment succeeds),
+  // or, without a preimage, timed out (a forward fails its incoming HTLC with
+  // permanent_channel_failure, a payment attempt fails). The records go into the open
+  // batch and what they imply on other channels waits for it. Replays change nothing.
+  // Errors: no forward or payment attempt on that HTLC, or a contradiction (a wrong
+  // preimage, a timeout after the preimage).
+  Status resolve_outgoing_onchain(const ChannelId& channel_id, uint64_t htlc_id,
+                                  const std::optional<Preimage>& preimage);
 
   void new_address(std::function<void(Result<std::string>)> done);
   void list_unspent(std::function<void(Result<std::vector<chain::Utxo>>)> done);
@@ -118,6 +166,11 @@ class Node final : private PeerHandler {
   std::optional<uint64_t> find_channel(const ChannelId& id) const;
   std::vector<PaymentView> list_payments() const;
   std::optional<PaymentView> payment_view(const PaymentHash& hash) const;
+  // lib/payment's records, oldest first; valid until the loop runs again.
+  std::vector<const payment::InvoiceRecord*> list_invoices() const;
+  std::vector<const payment::ForwardRecord*> list_forwards() const;
+  Msat fees_earned() const;
+  std::optional<ShortChannelId> short_channel_id_of(const ChannelId& id) const;
 
   // Figures for tests and the load tool.
   uint64_t store_commits() const { return m_store ? m_store->commits() : 0; }
@@ -127,9 +180,9 @@ class Node final : private PeerHandler {
 
  private:
   struct Channel;
-  struct Payment;
   struct Held;
   struct FailInfo;
+  struct Switch;
 
   // PeerHandler.
   void on_peer_connected(const NodeId& id) override;
@@ -170,18 +223,33 @@ class Node final : private PeerHandler {
   void refresh_depths();
   void refresh_shutdown_script();
 
-  // Payments (node_payments.cpp).
+  // The switch: HTLCs offered to us, outgoing resolutions, restart (node_switch.cpp).
+  void load_payment_records(const StoreContents& contents);
+  void on_htlc_event(uint64_t key_index, const channel::Event& e);
   void on_incoming_htlc(Channel& c, uint64_t htlc_id, Msat amount, const PaymentHash& hash,
                         BlockHeight cltv_expiry, ByteSpan onion, bool blinded);
-  // Carries out lib/payment's resolution of an incoming HTLC (after the open batch when
-  // `after_batch`: the registry's records come first).
-  void carry_out(const std::variant<payment::Fulfill, payment::Fail, payment::FailMalformed>& r,
-                 bool after_batch);
-  void resolve_pending_incoming(Channel& c);
-  void on_outgoing_resolved(Channel& c, uint64_t htlc_id, const Preimage* preimage,
-                            const FailInfo* failure, const std::string& why);
-  void finish_payment(Payment& p);
+  void forward(payment::Forward f);
+  void on_outgoing_fulfilled(Channel& c, uint64_t htlc_id, const Preimage& preimage);
+  void on_outgoing_failed(Channel& c, uint64_t htlc_id);
+  void on_outgoing_dropped(Channel& c, uint64_t htlc_id);
+  void carry_out(std::vector<payment::Resolution> resolutions);
+  void resolve_pending_incoming(Channel& c, bool reestablished);
   void reconcile_payments_after_restart();
+  void refresh_switch_entry(Channel& c);
+  const Bytes& channel_update_of(Channel& c);
+  void set_short_channel_id(Channel& c, ShortChannelId scid);
+  void on_height(BlockHeight height);
+  void on_tick();
+  Channel* channel_by_id(const ChannelId& id);
+  // Payments out and invoices (node_payments.cpp).
+  static constexpr size_t MAX_ROUTE_HINTS = 3;
+  // One-hop hints through our usable channels for an invoice of `amount`.
+  std::vector<std::vector<invoice::RouteHintHop>> route_hints(std::optional<Msat> amount) const;
+  // Offers `prepared` on `c`; on an error nothing changed and `prepared` is untouched.
+  Status send_attempt(Channel& c, payment::PreparedPayment&& prepared);
+  Channel* first_hop(const payment::RouteHop& hop);
+  void payment_changed(const PaymentHash& hash);
+  void wait_for_payment(const PaymentHash& hash, PaymentDone done);
 
   uv_loop_t* m_loop;
   NodeConfig m_config;
@@ -202,16 +270,12 @@ class Node final : private PeerHandler {
   std::map<NodeId, PeerAddress> m_addresses;                     // where peers listen
   uint64_t m_next_key_index = 0;
 
-  std::map<PaymentHash, std::unique_ptr<Payment>> m_payments;
-  // lib/payment: the HTLC switch's view of our channels (empty: nothing is forwarded yet)
-  // and the invoice registry that judges every HTLC paid to us (keysend receipts).
-  std::unique_ptr<payment::ChannelTable> m_forward_channels;
-  std::unique_ptr<payment::SwitchConfig> m_switch_config;
-  std::unique_ptr<payment::InvoiceRegistry> m_registry;
+  std::unique_ptr<Switch> m_switch;  // lib/payment's state (node_internal.h)
   std::map<IncomingKey, Bytes> m_incoming_onions;  // (key index, their HTLC id) -> onion
   struct FailInfo {
     Bytes reason;                 // update_fail_htlc's encrypted reason
     uint16_t malformed_code = 0;  // or update_fail_malformed_htlc's failure_code
+    Hash256 sha256_of_onion;      // and its sha256_of_onion
   };
   std::map<IncomingKey, FailInfo> m_fail_reasons;  // (key index, our HTLC id) -> how it failed
 
@@ -247,10 +311,36 @@ struct ChannelView {
   Sat closing_fee;
 };
 
-struct PaymentView {
-  PaymentRecord record;
-  std::optional<ChannelId> channel_id;
-  uint16_t failure_code = 0;
+// One attempt of a payment: one HTLC on one of our channels.
+struct AttemptView {
+  ChannelId channel_id;
+  uint64_t htlc_id = 0;
+  std::vector<payment::RouteHop> route;
+  Msat amount_msat;  // delivered to the destination
+  Msat sent_msat;    // what left our channel (amount plus fees)
+  payment::PaymentState state = payment::PaymentState::pending;
+  std::optional<payment::PaymentFailure> failure;
+  bool dropped = false;  // never left this node (dropped before it was committed)
 };
+
+// A payment: every attempt with its payment hash.
+struct PaymentView {
+  PaymentHash payment_hash;
+  payment::PaymentState state = payment::PaymentState::pending;
+  NodeId destination;
+  bool keysend = false;
+  Msat amount_msat;  // the total the destination is paid (all parts)
+  Msat sent_msat;    // by the attempts that did not fail
+  Msat fee_msat;     // sent - delivered, over the attempts that did not fail
+  std::optional<Preimage> preimage;  // succeeded (keysend: ours from the start)
+  uint64_t created_at = 0;
+  std::vector<AttemptView> attempts;  // oldest first
+  // The failure of the last failed attempt, when the payment failed.
+  const AttemptView* last_failure() const;
+};
+
+// "incorrect_or_unknown_payment_details (0x400f) from hop 1 (02ab...)", "dropped before it
+// was committed", "unreadable failure"; empty for an attempt that did not fail.
+std::string describe_failure(const AttemptView& attempt);
 
 }  // namespace fulgur::channeld

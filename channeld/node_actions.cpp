@@ -6,26 +6,34 @@
 
 #include "bitcoin/tx.h"
 #include "channeld/node_internal.h"
+#include "common/overloaded.h"
 
 namespace fulgur::channeld {
 
 namespace {
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+// The events of HTLCs, which the switch and the trackers take at once (see apply).
+bool is_htlc_event(const channel::Event& e) {
+  return std::holds_alternative<channel::event::IncomingHtlc>(e) ||
+         std::holds_alternative<channel::event::OutgoingFulfilled>(e) ||
+         std::holds_alternative<channel::event::OutgoingFailed>(e) ||
+         std::holds_alternative<channel::event::OutgoingDropped>(e);
+}
 }  // namespace
 
 void Node::apply(Channel& c, channel::Outputs out, bool after_batch) {
   const uint64_t key = c.key_index;
   const NodeId peer = c.peer;
+  // HTLC events are handled after this channel's actions are queued, but in this same loop
+  // turn: what lib/payment records about them goes into the batch that holds the channel
+  // state they come from, so a restart never finds an HTLC resolved in the channel and
+  // unknown to the trackers. What the switch then does on other channels (or this one) is
+  // queued behind, and waits for that batch too.
+  std::vector<channel::Event> htlc_events;
   for (auto& action : out.actions) {
     std::visit(
         Overloaded{
             [&](channel::PersistState& p) {
-              ChannelStore::put_channel(m_batch, ChannelRecord{key, peer, std::move(p.record)});
+              ChannelStore::put_channel(m_batch, ChannelRecord{key, peer, c.scid, std::move(p.record)});
               c.persisted = true;
               ++m_records_written;
               after_batch = true;
@@ -40,6 +48,10 @@ void Node::apply(Channel& c, channel::Outputs out, bool after_batch) {
               enqueue(after_batch, [this, key, tx = std::move(tx)] { broadcast(key, tx); });
             },
             [&](channel::Event& e) {
+              if (is_htlc_event(e)) {
+                htlc_events.push_back(std::move(e));
+                return;
+              }
               enqueue(after_batch, [this, key, e = std::move(e)] { handle_event(key, e); });
             },
             [&](channel::Disconnect&) {
@@ -66,6 +78,8 @@ void Node::apply(Channel& c, channel::Outputs out, bool after_batch) {
     for (auto& w : waiters) w(fail("the channel was aborted before it was funded"));
   }
   reindex(c);
+  refresh_switch_entry(c);
+  for (const auto& e : htlc_events) on_htlc_event(key, e);
   drain();
 }
 
@@ -240,27 +254,10 @@ void Node::handle_event(uint64_t key, const channel::Event& e) {
           [&](const channel::event::ChannelOpened&) {
             m_log.info("channel {} with {} is open", key, c.peer.to_hex());
           },
-          [&](const channel::event::IncomingHtlc& h) {
-            on_incoming_htlc(c, h.id, h.amount, h.payment_hash, h.cltv_expiry,
-                             h.onion_routing_packet.span(), h.blinded_path.has_value());
-          },
-          [&](const channel::event::OutgoingFulfilled& f) {
-            on_outgoing_resolved(c, f.id, &f.payment_preimage, nullptr, "");
-          },
-          [&](const channel::event::OutgoingFailed& f) {
-            auto reason = m_fail_reasons.find(IncomingKey{key, f.id});
-            if (reason != m_fail_reasons.end()) {
-              FailInfo info = std::move(reason->second);
-              m_fail_reasons.erase(reason);
-              on_outgoing_resolved(c, f.id, nullptr, &info, "");
-            } else {
-              on_outgoing_resolved(c, f.id, nullptr, nullptr, "failed by the peer");
-            }
-          },
-          [&](const channel::event::OutgoingDropped& d) {
-            on_outgoing_resolved(c, d.id, nullptr, nullptr,
-                                 "the HTLC was dropped before it was committed (disconnection)");
-          },
+          [&](const channel::event::IncomingHtlc&) {},  // taken by apply()
+          [&](const channel::event::OutgoingFulfilled&) {},
+          [&](const channel::event::OutgoingFailed&) {},
+          [&](const channel::event::OutgoingDropped&) {},
           [&](const channel::event::MutualClosed&) {
             m_log.info("channel {} mutually closed", key);
           },

@@ -8,7 +8,6 @@
 #include "bitcoin/tx.h"
 #include "channel/commitment.h"
 #include "channeld/node_internal.h"
-#include "payment/registry.h"
 
 namespace fulgur::channeld {
 
@@ -143,6 +142,7 @@ void Node::on_block_event(const chain::BlockEvent& e) {
       m_height = BlockHeight(e.header.height > 0 ? e.header.height - 1 : 0);
       break;
   }
+  on_height(m_height);
   refresh_depths();
 }
 
@@ -176,7 +176,7 @@ void Node::refresh_depths() {
             auto it = m_channels.find(a.key);
             if (it == m_channels.end()) continue;
             it->second->funding_depth = std::max(it->second->funding_depth, a.depth);
-            if (a.scid) it->second->scid = a.scid;
+            if (a.scid) set_short_channel_id(*it->second, *a.scid);
           }
         }
         // Every live channel hears of the block (HTLC deadlines, channel_ready at depth).
@@ -190,10 +190,6 @@ void Node::refresh_depths() {
           Channel& c = *it->second;
           apply(c, c.machine->on_block(BlockHeight(tip), c.funding_depth));
         }
-        // Held parts of multi-part payments whose expiry came too close fail now.
-        auto held = m_registry->on_block(BlockHeight(tip));
-        for (const auto& p : held.persist) ChannelStore::put_invoice(m_batch, p.key, p.record);
-        for (const auto& r : held.resolutions) carry_out(r, !held.persist.empty());
         if (m_depth_refresh_again) {
           m_depth_refresh_again = false;
           refresh_depths();

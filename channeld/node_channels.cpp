@@ -3,18 +3,10 @@
 // make each channel's keys unique.
 #include "bitcoin/bech32.h"
 #include "channeld/node_internal.h"
+#include "common/overloaded.h"
 #include "crypto/random.h"
 
 namespace fulgur::channeld {
-
-namespace {
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-}  // namespace
 
 channel::ChannelConfig Node::channel_config() const {
   channel::ChannelConfig c = m_config.channel;
@@ -149,16 +141,16 @@ void Node::route(const NodeId& peer, const wire::Message& message) {
       m_incoming_onions[k] = Bytes(add->onion_routing_packet.begin(),
                                    add->onion_routing_packet.end());
     } else if (auto* f = std::get_if<wire::msg::UpdateFailHtlc>(&message)) {
-      m_fail_reasons[IncomingKey{key, f->id}] = FailInfo{f->reason, 0};
+      m_fail_reasons[IncomingKey{key, f->id}] = FailInfo{f->reason, 0, {}};
     } else if (auto* mf = std::get_if<wire::msg::UpdateFailMalformedHtlc>(&message)) {
-      m_fail_reasons[IncomingKey{key, mf->id}] = FailInfo{{}, mf->failure_code};
+      m_fail_reasons[IncomingKey{key, mf->id}] = FailInfo{{}, mf->failure_code, mf->sha256_of_onion};
     }
   }
   apply(*c, std::move(out));
-  if (std::holds_alternative<wire::msg::ChannelReestablish>(message) ||
-      std::holds_alternative<wire::msg::RevokeAndAck>(message)) {
+  const bool reestablish = std::holds_alternative<wire::msg::ChannelReestablish>(message);
+  if (reestablish || std::holds_alternative<wire::msg::RevokeAndAck>(message)) {
     auto it = m_channels.find(key);
-    if (it != m_channels.end()) resolve_pending_incoming(*it->second);
+    if (it != m_channels.end()) resolve_pending_incoming(*it->second, reestablish);
   }
 }
 

@@ -1,287 +1,346 @@
-// Payments over direct channels: keysend out (a random preimage in a one-hop onion built by
-// lib/payment, the HTLC added on a channel with the peer, the caller answered once the
-// outcome is durable), and HTLCs offered to us, judged by lib/payment (the HTLC switch peels
-// and checks; the invoice registry takes keysends as a final node) and carried out here.
-// Outgoing payments are records in the store; the onion of every incoming HTLC stays in the
-// store until the HTLC is resolved, so a restart judges it again (the registry recognises a
-// replay and gives the same answer).
+// Payments out and invoices in the node: paying a BOLT 11 invoice or a keysend along a
+// route the caller gives (lib/payment builds the HTLC amounts, CLTVs and the onion, and
+// tracks each attempt), creating invoices (lib/payment's registry signs them), and the
+// views the daemon answers with. Callers hear a payment's outcome once it is durable.
+#include <algorithm>
 #include <cstdio>
-#include <ctime>
 
 #include "channeld/node_internal.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "invoice/invoice.h"
 #include "onion/failure.h"
-#include "payment/htlc_switch.h"
-#include "payment/payments.h"
-#include "payment/registry.h"
 
 namespace fulgur::channeld {
 
 namespace {
-// An HTLC the peer offered that is still anywhere in the channel's state.
-bool incoming_alive(const channel::ChannelState& s, uint64_t id) {
-  if (id >= s.next_htlc_id_theirs) return true;  // may be re-offered after a reconnection
-  if (s.local_commit.spec.find(false, id) || s.remote_commit.spec.find(false, id)) return true;
-  if (s.waiting && s.waiting->next.spec.find(false, id)) return true;
-  for (const auto* log : {&s.theirs.proposed, &s.theirs.acked, &s.theirs.signed_}) {
-    for (const auto& u : *log) {
-      if (channel::is_add(u) && channel::htlc_id_of(u) == id) return true;
-    }
-  }
-  return false;
+Preimage random_preimage() {
+  Preimage p;
+  crypto::random_bytes(p.mutable_span());
+  return p;
 }
 
-// An HTLC we offered that is still anywhere in the channel's state.
-bool outgoing_alive(const channel::ChannelState& s, uint64_t id) {
-  if (s.local_commit.spec.find(true, id) || s.remote_commit.spec.find(true, id)) return true;
-  if (s.waiting && s.waiting->next.spec.find(true, id)) return true;
-  for (const auto* log : {&s.ours.proposed, &s.ours.acked, &s.ours.signed_}) {
-    for (const auto& u : *log) {
-      if (channel::is_add(u) && channel::htlc_id_of(u) == id) return true;
-    }
-  }
-  return false;
-}
-
-uint64_t now_seconds() { return static_cast<uint64_t>(std::time(nullptr)); }
-
-std::string code_text(uint16_t code) {
-  char hex[16];
-  std::snprintf(hex, sizeof(hex), "0x%04x", code);
-  auto known = onion::failure_code_from_u16(code);
-  return std::string(known ? onion::to_string(*known) : "unknown_failure") + " (" + hex + ")";
-}
-
-// The failure our peer returned: update_fail_htlc's packet, read with our onion's secrets.
-std::pair<uint16_t, std::string> read_failure(const std::vector<crypto::Secret32>& secrets,
-                                              ByteSpan reason) {
-  if (secrets.empty()) return {0, "failed (the reason is unreadable after a restart)"};
-  auto decrypted = onion::decrypt_failure_packet(secrets, reason);
-  if (!decrypted) return {0, "unreadable failure: " + decrypted.error().message};
-  if (!decrypted->message) return {0, "the peer returned a failure that does not decode"};
-  return {decrypted->message->code, code_text(decrypted->message->code)};
+AttemptView attempt_view(const payment::PaymentRecord& r) {
+  AttemptView a;
+  a.channel_id = r.htlc.channel_id;
+  a.htlc_id = r.htlc.htlc_id;
+  a.route = r.route;
+  a.amount_msat = r.amount_msat;
+  a.sent_msat = r.sent_msat;
+  a.state = r.state;
+  a.failure = r.failure;
+  a.dropped = r.dropped;
+  return a;
 }
 }  // namespace
 
-void Node::keysend(const NodeId& peer, Msat amount,
-                   std::function<void(Result<PaymentResult>)> done) {
+// ---- sending ----
+
+Node::Channel* Node::first_hop(const payment::RouteHop& hop) {
+  for (auto& [key, c] : m_channels) {
+    if (c->peer == hop.node_id && c->scid == hop.short_channel_id) return c.get();
+  }
+  return nullptr;
+}
+
+Status Node::send_attempt(Channel& c, payment::PreparedPayment&& prepared) {
+  if (c.phase() != channel::Phase::Normal || !c.machine->reestablished()) {
+    return fail("channel " + std::to_string(c.key_index) + " is not usable now");
+  }
+  auto packet = wire::OnionPacket::from_span(prepared.htlc.onion_routing_packet);
+  FULGUR_ASSERT(packet.has_value());  // lib/payment builds full-size onions
+  uint64_t id = 0;
+  FULGUR_TRY(channel::Outputs out,
+             c.machine->add_htlc(prepared.htlc.amount_msat, prepared.htlc.payment_hash,
+                                 prepared.htlc.cltv_expiry, *packet, &id));
+  auto update = m_switch->payments.sent(std::move(prepared), payment::HtlcKey{c.state().channel_id, id});
+  // The machine gave a fresh id: a live attempt on it would be our bug.
+  FULGUR_ASSERT(update.ok());
+  // The attempt is durable before update_add_htlc leaves.
+  ChannelStore::put_payment(m_batch, update->persist);
+  m_to_sign.insert(c.key_index);
+  apply(c, std::move(out), true);
+  return {};
+}
+
+void Node::wait_for_payment(const PaymentHash& hash, PaymentDone done) {
+  m_switch->waiters[hash].push_back(std::move(done));
+  ++m_switch->waiting;
+  // A payment that cannot change any more (every part refused at once) answers now.
+  payment_changed(hash);
+}
+
+void Node::payment_changed(const PaymentHash& hash) {
+  auto it = m_switch->waiters.find(hash);
+  if (it == m_switch->waiters.end()) return;
+  payment::PaymentStatus status = m_switch->payments.status(hash);
+  if (status.attempts > 0 && status.state == payment::PaymentState::pending) return;
+  auto waiters = std::move(it->second);
+  m_switch->waiters.erase(it);
+  m_switch->waiting -= waiters.size();
+  // The caller hears the outcome once it is durable (the batch holding the record).
+  enqueue(true, [hash, waiters = std::move(waiters)]() {
+    for (const auto& w : waiters) w(PaymentResult{hash});
+  });
+  drain();
+}
+
+void Node::keysend(const NodeId& peer, Msat amount, PaymentDone done) {
   if (m_stopping) return done(fail("shutting down"));
-  if (amount.value() == 0) return done(fail("amount must be positive"));
-  size_t pending = 0;
-  for (const auto& [hash, p] : m_payments) pending += p->record.status == PaymentStatus::Pending;
-  if (pending >= m_config.max_pending_payments) return done(fail("too many pending payments"));
-  auto destination = crypto::PublicKey::from_node_id(peer);
-  if (!destination) return done(fail("invalid node id"));
+  if (m_switch->waiting >= m_config.max_pending_payments) {
+    return done(fail("too many pending payments"));
+  }
+  if (!crypto::PublicKey::from_node_id(peer)) return done(fail("invalid node id"));
+  payment::PayOptions options;
+  options.amount_msat = amount;
+  options.keysend_final_cltv_expiry_delta = CltvDelta(m_config.final_cltv_delta);
+  // One hop: the onion does not name our own channel, so any channel with the peer will do.
+  std::vector<payment::RouteHop> route{payment::RouteHop{peer, ShortChannelId(0)}};
+  auto prepared = m_switch->payments.prepare_keysend(route, random_preimage(), options,
+                                                     crypto::SecretKey::random(), m_height,
+                                                     unix_now());
+  if (!prepared) return done(Unexpected{prepared.error()});
+  const PaymentHash hash = prepared->htlc.payment_hash;
   std::string last_error = "no channel with " + peer.to_hex();
   for (auto& [key, c] : m_channels) {
     if (c->peer != peer || c->phase() != channel::Phase::Normal || !c->machine->reestablished()) {
       continue;
     }
-    Preimage preimage;
-    crypto::random_bytes(preimage.mutable_span());
-    PaymentHash hash(crypto::sha256(preimage.span()).array());
-    // The final payload: amount and expiry, payment_data (a random secret, total = amount)
-    // and the keysend preimage record (5482373484).
-    payment::FinalHopData final_data;
-    final_data.payment_secret.emplace();
-    crypto::random_bytes(final_data.payment_secret->mutable_span());
-    final_data.total_msat = amount;
-    final_data.keysend_preimage = preimage;
-    payment::RouteHop hop;
-    hop.node_id = peer;
-    hop.short_channel_id = c->scid.value_or(ShortChannelId{});
-    BlockHeight cltv(m_height.value() + m_config.final_cltv_delta);
-    auto onion = payment::build_payment_onion(std::span(&hop, 1), amount, cltv, final_data, hash,
-                                              crypto::SecretKey::random());
-    if (!onion) return done(Unexpected{onion.error()});
-    auto packet = wire::OnionPacket::from_span(onion->onion_routing_packet);
-    if (!packet) return done(fail("onion of the wrong size"));
-    uint64_t htlc_id = 0;
-    auto out = c->machine->add_htlc(amount, hash, cltv, *packet, &htlc_id);
-    if (!out) {
-      last_error = out.error().message;
-      continue;
-    }
-    auto p = std::make_unique<Payment>();
-    p->record.payment_hash = hash;
-    p->record.destination = peer;
-    p->record.amount = amount;
-    p->record.key_index = key;
-    p->record.htlc_id = htlc_id;
-    p->record.preimage = preimage;
-    p->record.created_at = static_cast<uint64_t>(std::time(nullptr));
-    p->shared_secrets = std::move(onion->shared_secrets);
-    p->waiters.push_back(std::move(done));
-    ChannelStore::put_payment(m_batch, p->record);
-    c->outgoing[htlc_id] = hash;
-    m_payments[hash] = std::move(p);
-    m_to_sign.insert(key);
-    apply(*c, std::move(*out));
-    return;
+    prepared->htlc.short_channel_id = c->scid.value_or(ShortChannelId(0));
+    prepared->record.route[0].short_channel_id = prepared->htlc.short_channel_id;
+    auto sent = send_attempt(*c, std::move(*prepared));
+    if (sent) return wait_for_payment(hash, std::move(done));
+    // Refused before anything changed (the attempt is still ours): the next channel.
+    last_error = sent.error().message;
   }
   done(fail(last_error));
 }
 
-void Node::on_incoming_htlc(Channel& c, uint64_t htlc_id, Msat amount, const PaymentHash& hash,
-                            BlockHeight cltv_expiry, ByteSpan onion, bool blinded) {
-  payment::IncomingHtlc in{payment::HtlcKey{c.state().channel_id, htlc_id}, amount, hash,
-                           cltv_expiry, onion, blinded};
-  auto decision = payment::decide_incoming(in, *m_node_key, *m_forward_channels,
-                                           *m_switch_config, m_height);
-  std::visit(
-      [&](auto& d) {
-        using T = std::decay_t<decltype(d)>;
-        if constexpr (std::is_same_v<T, payment::FinalHtlc>) {
-          auto out = m_registry->on_htlc(std::move(d), m_height, now_seconds());
-          // The registry's records are durable before its resolutions are carried out.
-          for (const auto& p : out.persist) ChannelStore::put_invoice(m_batch, p.key, p.record);
-          for (const auto& r : out.resolutions) carry_out(r, !out.persist.empty());
-          for (const auto& h : out.paid) m_log.info("paid to us: {}", h.to_hex());
-        } else if constexpr (std::is_same_v<T, payment::Forward>) {
-          // The switch only forwards over channels in its table, and the table is empty.
-          carry_out(payment::fail_forward(d, {}), false);
-        } else {
-          carry_out(d, false);
-        }
-      },
-      decision);
-}
-
-void Node::carry_out(const payment::Resolution& resolution, bool after_batch) {
-  const payment::HtlcKey& key = payment::htlc_of(resolution);
-  auto k = find_channel(key.channel_id);
-  if (!k) return;
-  Channel& c = *m_channels.at(*k);
-  Result<channel::Outputs> out = std::visit(
-      [&](const auto& r) -> Result<channel::Outputs> {
-        using T = std::decay_t<decltype(r)>;
-        if constexpr (std::is_same_v<T, payment::Fulfill>) {
-          m_log.info("channel {}: fulfilling HTLC {}", c.key_index, key.htlc_id);
-          return c.machine->fulfill_htlc(key.htlc_id, r.payment_preimage);
-        } else if constexpr (std::is_same_v<T, payment::Fail>) {
-          m_log.info("channel {}: failing HTLC {} ({})", c.key_index, key.htlc_id,
-                     r.failure_code ? code_text(*r.failure_code) : "relayed");
-          return c.machine->fail_htlc(key.htlc_id, r.reason);
-        } else {
-          m_log.info("channel {}: HTLC {} has a malformed onion ({})", c.key_index, key.htlc_id,
-                     code_text(r.failure_code));
-          return c.machine->fail_malformed_htlc(key.htlc_id, r.sha256_of_onion, r.failure_code);
-        }
-      },
-      resolution);
-  if (!out) {
-    // Not now (e.g. disconnected, or already resolved): it is judged again after
-    // channel_reestablish.
-    m_log.debug("channel {}: HTLC {} not resolved now: {}", c.key_index, key.htlc_id,
-                out.error().message);
-    return;
+void Node::keysend_route(std::vector<payment::RouteHop> route, Msat amount, PaymentDone done) {
+  if (m_stopping) return done(fail("shutting down"));
+  if (m_switch->waiting >= m_config.max_pending_payments) {
+    return done(fail("too many pending payments"));
   }
-  m_to_sign.insert(c.key_index);
-  apply(c, std::move(*out), after_batch);
+  if (route.empty()) return done(fail("empty route"));
+  Channel* c = first_hop(route.front());
+  if (c == nullptr) {
+    return done(fail("no channel " + route.front().short_channel_id.to_string() + " with " +
+                     route.front().node_id.to_hex()));
+  }
+  payment::PayOptions options;
+  options.amount_msat = amount;
+  options.keysend_final_cltv_expiry_delta = CltvDelta(m_config.final_cltv_delta);
+  auto prepared = m_switch->payments.prepare_keysend(route, random_preimage(), options,
+                                                     crypto::SecretKey::random(), m_height,
+                                                     unix_now());
+  if (!prepared) return done(Unexpected{prepared.error()});
+  const PaymentHash hash = prepared->htlc.payment_hash;
+  if (auto sent = send_attempt(*c, std::move(*prepared)); !sent) {
+    return done(Unexpected{sent.error()});
+  }
+  wait_for_payment(hash, std::move(done));
 }
 
-void Node::resolve_pending_incoming(Channel& c) {
-  if (!c.machine->reestablished()) return;
-  const uint64_t key = c.key_index;
-  for (const auto& h : c.machine->pending_incoming()) {
-    auto it = m_channels.find(key);
-    if (it == m_channels.end()) return;
-    auto onion = m_incoming_onions.find(IncomingKey{key, h.id});
-    if (onion == m_incoming_onions.end()) {
-      m_log.error("channel {}: no onion for incoming HTLC {}; failing it", key, h.id);
-      Hash256 none;
-      auto out = c.machine->fail_malformed_htlc(
-          h.id, none, onion::to_u16(onion::FailureCode::invalid_onion_hmac));
-      if (out) {
-        m_to_sign.insert(key);
-        apply(c, std::move(*out));
-      }
-      continue;
+void Node::pay(const std::string& bolt11, std::vector<PayPart> parts, std::optional<Msat> amount,
+               PaymentDone done) {
+  if (m_stopping) return done(fail("shutting down"));
+  if (m_switch->waiting >= m_config.max_pending_payments) {
+    return done(fail("too many pending payments"));
+  }
+  auto invoice = invoice::decode_invoice(bolt11);
+  if (!invoice) return done(fail("invalid invoice: " + invoice.error().message));
+  if (invoice->currency != m_switch->currency) {
+    return done(fail("the invoice is for network '" + invoice->currency + "', we are on '" +
+                     m_switch->currency + "'"));
+  }
+  if (parts.empty()) return done(fail("no route given"));
+  // Every part is checked and built before the first HTLC goes out.
+  std::vector<std::pair<Channel*, payment::PreparedPayment>> attempts;
+  for (auto& part : parts) {
+    if (part.route.empty()) return done(fail("empty route"));
+    Channel* c = first_hop(part.route.front());
+    if (c == nullptr) {
+      return done(fail("no channel " + part.route.front().short_channel_id.to_string() +
+                       " with " + part.route.front().node_id.to_hex()));
     }
-    Bytes bytes = onion->second;
-    // (Blinded HTLCs are refused by the switch; a replay does not know the path key.)
-    on_incoming_htlc(c, h.id, h.amount, h.payment_hash, BlockHeight(h.cltv_expiry), bytes, false);
+    payment::PayOptions options;
+    options.amount_msat = amount;
+    if (parts.size() > 1 || part.amount) options.part_msat = part.amount;
+    auto prepared = m_switch->payments.prepare_invoice(*invoice, part.route, options,
+                                                       crypto::SecretKey::random(), m_height,
+                                                       unix_now());
+    if (!prepared) return done(Unexpected{prepared.error()});
+    attempts.emplace_back(c, std::move(*prepared));
   }
-  // Onions of HTLCs that are gone from every commitment and log are no longer needed.
-  const auto& s = c.state();
-  for (auto it = m_incoming_onions.lower_bound(IncomingKey{key, 0});
-       it != m_incoming_onions.end() && it->first.key_index == key;) {
-    if (!incoming_alive(s, it->first.htlc_id)) {
-      ChannelStore::erase_incoming(m_batch, it->first);
-      it = m_incoming_onions.erase(it);
+  const PaymentHash hash = invoice->payment_hash;
+  size_t sent = 0;
+  std::string refused;
+  for (auto& [c, prepared] : attempts) {
+    auto st = send_attempt(*c, std::move(prepared));  // NOLINT(bugprone-use-after-move)
+    if (st) {
+      ++sent;
     } else {
-      ++it;
+      refused = st.error().message;
+      m_log.warn("payment {}: a part was refused by its channel: {}", hash.to_hex(), refused);
     }
   }
+  if (sent == 0) return done(fail(refused));
+  // Parts that went out are tracked to the end (a part refused here makes the payee time
+  // the set out).
+  wait_for_payment(hash, std::move(done));
 }
 
-void Node::on_outgoing_resolved(Channel& c, uint64_t htlc_id, const Preimage* preimage,
-                                const FailInfo* failure, const std::string& why) {
-  auto it = c.outgoing.find(htlc_id);
-  if (it == c.outgoing.end()) return;
-  auto pit = m_payments.find(it->second);
-  c.outgoing.erase(it);
-  if (pit == m_payments.end()) return;
-  Payment& p = *pit->second;
-  if (preimage != nullptr) {
-    p.record.status = PaymentStatus::Succeeded;
-    p.record.preimage = *preimage;
-    m_log.info("payment {} succeeded", p.record.payment_hash.to_hex());
-  } else {
-    p.record.status = PaymentStatus::Failed;
-    std::pair<uint16_t, std::string> read{0, why};
-    if (failure != nullptr && failure->malformed_code != 0) {
-      read = {failure->malformed_code, "malformed onion: " + code_text(failure->malformed_code)};
-    } else if (failure != nullptr) {
-      read = read_failure(p.shared_secrets, failure->reason);
-    }
-    p.failure_code = read.first;
-    p.record.failure = read.second;
-    m_log.info("payment {} failed: {}", p.record.payment_hash.to_hex(), read.second);
+// ---- invoices ----
+
+std::vector<std::vector<invoice::RouteHintHop>> Node::route_hints(
+    std::optional<Msat> amount) const {
+  // BOLT 11: "if there is NOT a public channel associated with its public key: MUST
+  // include at least one r field" ... "r fields: MUST specify the path to the payee's node
+  // ... from a public node". Our channels are all private (no gossip yet), so each usable
+  // one is a hint of one hop: the peer, the channel, and what the peer charges to forward
+  // over it. The peer's channel_update does not reach us yet, so the fee and CLTV delta are
+  // our own policy's (a peer that asks more fails the payment with its channel_update).
+  struct Candidate {
+    Msat inbound;
+    invoice::RouteHintHop hop;
+  };
+  std::vector<Candidate> candidates;
+  for (const auto& [key, c] : m_channels) {
+    if (!c->scid || c->phase() != channel::Phase::Normal) continue;
+    const channel::CommitSpec& spec = c->state().local_commit.spec;
+    if (amount && spec.to_them < *amount) continue;  // cannot bring the payment in
+    invoice::RouteHintHop hop;
+    hop.pubkey = c->peer;
+    hop.short_channel_id = *c->scid;
+    hop.fee_base_msat = static_cast<uint32_t>(m_config.policy.fee_base_msat.value());
+    hop.fee_proportional_millionths = m_config.policy.fee_proportional_millionths;
+    hop.cltv_expiry_delta = static_cast<uint16_t>(m_config.policy.cltv_expiry_delta.value());
+    candidates.push_back({spec.to_them, hop});
   }
-  ChannelStore::put_payment(m_batch, p.record);
-  finish_payment(p);
+  // The channels that can bring in the most first; a few are enough (the invoice stays short).
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.inbound > b.inbound; });
+  std::vector<std::vector<invoice::RouteHintHop>> hints;
+  for (const auto& c : candidates) {
+    if (hints.size() == MAX_ROUTE_HINTS) break;
+    hints.push_back(invoice::RouteHint{c.hop});
+  }
+  return hints;
 }
 
-void Node::finish_payment(Payment& p) {
-  // The caller hears the outcome once it is durable.
-  PaymentHash hash = p.record.payment_hash;
-  auto waiters = std::move(p.waiters);
-  p.waiters.clear();
-  if (waiters.empty()) return;
-  enqueue(true, [hash, waiters = std::move(waiters)]() {
-    for (const auto& w : waiters) w(PaymentResult{hash});
+void Node::create_invoice(const InvoiceRequest& request,
+                          std::function<void(Result<CreatedInvoice>)> done) {
+  if (m_stopping) return done(fail("shutting down"));
+  payment::InvoiceRequest r;
+  r.amount_msat = request.amount;
+  r.description = request.description;
+  r.expiry_seconds = request.expiry_seconds;
+  r.min_final_cltv_expiry_delta = CltvDelta(request.min_final_cltv_expiry_delta);
+  r.route_hints = route_hints(request.amount);
+  payment::InvoiceEntropy entropy{random_preimage(), PaymentSecret{}};
+  crypto::random_bytes(entropy.payment_secret.mutable_span());
+  auto created = m_switch->registry.create(r, entropy, *m_node_key, unix_now());
+  if (!created) return done(Unexpected{created.error()});
+  ChannelStore::put_invoice(m_batch, created->persist);
+  CreatedInvoice answer{created->bolt11, created->payment_hash};
+  enqueue(true, [done = std::move(done), answer] { done(answer); });
+  drain();
+}
+
+// ---- views ----
+
+const AttemptView* PaymentView::last_failure() const {
+  const AttemptView* last = nullptr;
+  for (const auto& a : attempts) {
+    if (a.state == payment::PaymentState::failed) last = &a;
+  }
+  return last;
+}
+
+std::string describe_failure(const AttemptView& a) {
+  if (a.state != payment::PaymentState::failed || !a.failure) return "";
+  if (a.dropped) return "dropped before it was committed (never left this node)";
+  const payment::PaymentFailure& f = *a.failure;
+  std::string code = "a failure that does not decode";
+  if (f.failure_code) {
+    auto known = onion::failure_code_from_u16(*f.failure_code);
+    char hex[16];
+    std::snprintf(hex, sizeof(hex), "0x%04x", *f.failure_code);
+    code = std::string(known ? onion::to_string(*known) : "unknown_failure") + " (" + hex + ")";
+  }
+  if (!f.hop_index) {
+    // Our own channel timed the HTLC out on chain, or nobody's HMAC matched.
+    return f.failure_code ? code + " at our channel (timed out on chain)"
+                          : "unreadable failure (no hop's HMAC matched)";
+  }
+  return code + " from hop " + std::to_string(*f.hop_index) + " (" + f.erring_node->to_hex() + ")";
+}
+
+std::optional<PaymentView> Node::payment_view(const PaymentHash& hash) const {
+  auto records = m_switch->payments.attempts(hash);
+  if (records.empty()) return std::nullopt;
+  std::sort(records.begin(), records.end(),
+            [](const payment::PaymentRecord* a, const payment::PaymentRecord* b) {
+              return a->created_at < b->created_at;
+            });
+  payment::PaymentStatus status = m_switch->payments.status(hash);
+  PaymentView v;
+  v.payment_hash = hash;
+  v.state = status.state;
+  const payment::PaymentRecord& first = *records.front();
+  v.destination = first.destination;
+  v.keysend = first.is_keysend();
+  v.amount_msat = first.total_msat;
+  v.created_at = first.created_at;
+  Msat delivered{0};
+  for (const auto* r : records) {
+    v.attempts.push_back(attempt_view(*r));
+    if (r->state != payment::PaymentState::failed) {
+      v.sent_msat = v.sent_msat.checked_add(r->sent_msat).value_or(Msat::max());
+      delivered = delivered.checked_add(r->amount_msat).value_or(Msat::max());
+    }
+    if (r->payment_preimage && (r->is_keysend() || r->state == payment::PaymentState::succeeded)) {
+      v.preimage = r->payment_preimage;
+    }
+  }
+  v.fee_msat = v.sent_msat.saturating_sub(delivered);
+  return v;
+}
+
+std::vector<PaymentView> Node::list_payments() const {
+  std::vector<PaymentView> out;
+  std::optional<PaymentHash> last;
+  for (const payment::PaymentRecord* r : m_switch->payments.list()) {
+    if (last == r->payment_hash) continue;
+    last = r->payment_hash;
+    out.push_back(*payment_view(r->payment_hash));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const PaymentView& a, const PaymentView& b) {
+    return a.created_at < b.created_at;
   });
+  return out;
 }
 
-void Node::reconcile_payments_after_restart() {
-  // A pending payment whose HTLC is in no commitment and no log was dropped uncommitted
-  // (a restart forgets unsigned updates): it failed. One still in the state stays pending
-  // until the peer resolves it.
-  for (auto& [hash, p] : m_payments) {
-    if (p->record.status != PaymentStatus::Pending) continue;
-    auto it = m_channels.find(p->record.key_index);
-    if (it != m_channels.end() && outgoing_alive(it->second->state(), p->record.htlc_id)) {
-      continue;
-    }
-    if (it != m_channels.end()) it->second->outgoing.erase(p->record.htlc_id);
-    p->record.status = PaymentStatus::Failed;
-    p->record.failure = "the HTLC was dropped before it was committed (restart)";
-    ChannelStore::put_payment(m_batch, p->record);
+std::vector<const payment::InvoiceRecord*> Node::list_invoices() const {
+  return m_switch->registry.list();
+}
+
+std::vector<const payment::ForwardRecord*> Node::list_forwards() const {
+  auto out = m_switch->forwards.list();
+  std::stable_sort(out.begin(), out.end(),
+                   [](const payment::ForwardRecord* a, const payment::ForwardRecord* b) {
+                     return a->received_at < b->received_at;
+                   });
+  return out;
+}
+
+Msat Node::fees_earned() const { return m_switch->forwards.total_fees_earned(); }
+
+std::optional<ShortChannelId> Node::short_channel_id_of(const ChannelId& id) const {
+  for (const auto& [key, c] : m_channels) {
+    if (c->state().channel_id == id) return c->scid;
   }
-  // Failure reasons the peer sent that are still in the logs.
-  for (auto& [key, c] : m_channels) {
-    for (const auto* log : {&c->state().theirs.acked, &c->state().theirs.signed_}) {
-      for (const auto& u : *log) {
-        if (auto* f = std::get_if<wire::msg::UpdateFailHtlc>(&u)) {
-          m_fail_reasons[IncomingKey{key, f->id}] = FailInfo{f->reason, 0};
-        } else if (auto* mf = std::get_if<wire::msg::UpdateFailMalformedHtlc>(&u)) {
-          m_fail_reasons[IncomingKey{key, mf->id}] = FailInfo{{}, mf->failure_code};
-        }
-      }
-    }
-  }
+  return std::nullopt;
 }
 
 }  // namespace fulgur::channeld

@@ -31,6 +31,22 @@ void add_channeld_options(CLI::App& app, ChanneldOptions& o) {
       ->capture_default_str();
   app.add_option("--final-cltv-delta", o.final_cltv_delta,
                  "blocks until a keysend HTLC we send expires")->capture_default_str();
+  app.add_option("--fee-base-msat", o.fee_base_msat,
+                 "forwarding fee: base per HTLC, in millisatoshis")->capture_default_str();
+  app.add_option("--fee-proportional-millionths", o.fee_proportional_millionths,
+                 "forwarding fee: millionths of the amount forwarded")->capture_default_str();
+  app.add_option("--cltv-expiry-delta", o.cltv_expiry_delta,
+                 "blocks we require between an incoming HTLC's expiry and the one we forward")
+      ->capture_default_str();
+  app.add_option("--htlc-minimum-msat", o.htlc_minimum_msat,
+                 "the smallest HTLC we forward")->capture_default_str();
+  app.add_option("--htlc-maximum-msat", o.htlc_maximum_msat,
+                 "the largest HTLC we forward (0: only the channel's limits)")->capture_default_str();
+  app.add_option("--mpp-timeout-s", o.mpp_timeout_s,
+                 "seconds an incomplete multi-part payment is held before it fails")
+      ->capture_default_str();
+  app.add_option("--accept-keysend", o.accept_keysend, "accept keysend payments (true/false)")
+      ->capture_default_str();
   app.add_option("--reconnect-min-ms", o.reconnect_min_ms, "first redial delay after a drop")
       ->capture_default_str();
   app.add_option("--reconnect-max-ms", o.reconnect_max_ms, "longest redial delay")
@@ -68,6 +84,22 @@ Result<NodeConfig> node_config(const ChanneldOptions& o, const daemon::CommonOpt
   c.peers.reconnect_min_ms = o.reconnect_min_ms;
   c.peers.reconnect_max_ms = std::max(o.reconnect_max_ms, o.reconnect_min_ms);
   c.block_poll_ms = std::max<uint64_t>(o.block_poll_ms, 50);
+  // The wire fields of channel_update: fee_base_msat is a u32, cltv_expiry_delta a u16.
+  if (o.fee_base_msat > UINT32_MAX) return fail("--fee-base-msat above 4294967295");
+  if (o.cltv_expiry_delta == 0 || o.cltv_expiry_delta > UINT16_MAX) {
+    return fail("--cltv-expiry-delta must be between 1 and 65535");
+  }
+  if (o.htlc_maximum_msat != 0 && o.htlc_maximum_msat < o.htlc_minimum_msat) {
+    return fail("--htlc-maximum-msat below --htlc-minimum-msat");
+  }
+  if (o.mpp_timeout_s == 0) return fail("--mpp-timeout-s must be positive");
+  c.policy.fee_base_msat = Msat(o.fee_base_msat);
+  c.policy.fee_proportional_millionths = o.fee_proportional_millionths;
+  c.policy.cltv_expiry_delta = CltvDelta(o.cltv_expiry_delta);
+  c.policy.htlc_minimum_msat = Msat(o.htlc_minimum_msat);
+  c.policy.htlc_maximum_msat = o.htlc_maximum_msat == 0 ? Msat::max() : Msat(o.htlc_maximum_msat);
+  c.mpp_timeout_s = o.mpp_timeout_s;
+  c.accept_keysend = o.accept_keysend;
   if (c.commit_feerate < c.channel.min_feerate || c.commit_feerate > c.channel.max_feerate) {
     return fail("--commit-feerate-perkw outside " + to_string(c.channel.min_feerate) + ".." +
                 to_string(c.channel.max_feerate));

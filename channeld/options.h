@@ -31,6 +31,14 @@ struct ChanneldOptions {
   uint32_t minimum_depth = 3;
   bool allow_anchors = true;
   uint32_t final_cltv_delta = 40;
+  // Forwarding policy (BOLT 7 channel_update fields) and receiving.
+  uint64_t fee_base_msat = 1000;
+  uint32_t fee_proportional_millionths = 1;
+  uint32_t cltv_expiry_delta = 34;
+  uint64_t htlc_minimum_msat = 1;
+  uint64_t htlc_maximum_msat = 0;  // 0: no limit beyond the channel's
+  uint64_t mpp_timeout_s = 60;
+  bool accept_keysend = true;
   uint64_t reconnect_min_ms = 500;
   uint64_t reconnect_max_ms = 60'000;
   uint64_t block_poll_ms = 1000;

@@ -1,6 +1,7 @@
 // channeld's capnp methods (see server.h): parse, call the Node, copy the answer out. A
 // Node callback fulfils a KJ promise; the results are written when it resolves.
 #include "channeld/server.h"
+#include "channeld/server_util.h"
 
 #include <memory>
 
@@ -11,24 +12,6 @@ namespace fulgur::channeld {
 namespace schema = ::fulgur::ipc::schema;
 
 namespace {
-
-void set_error(schema::CallError::Builder e, const std::string& code, const std::string& message) {
-  e.setCode(code);
-  e.setMessage(message);
-}
-
-// A KJ promise for a value a Node callback delivers later (or at once).
-template <typename T>
-struct Pending {
-  kj::Promise<T> promise;
-  std::function<void(T)> deliver;
-};
-template <typename T>
-Pending<T> pending() {
-  auto paf = kj::newPromiseAndFulfiller<T>();
-  auto fulfiller = std::make_shared<kj::Own<kj::PromiseFulfiller<T>>>(kj::mv(paf.fulfiller));
-  return {kj::mv(paf.promise), [fulfiller](T value) { (*fulfiller)->fulfill(kj::mv(value)); }};
-}
 
 std::string type_name(channel::ChannelType t) {
   return t == channel::ChannelType::Anchors ? "anchors" : "static_remotekey";
@@ -74,27 +57,6 @@ void fill_channel(schema::ChannelEntry::Builder out, const ChannelView& v) {
   out.setClosingFeeSat(v.closing_fee.value());
   out.setLocalCommitmentNumber(s.local_commit.number);
   out.setPushMsat(s.push_msat.value());
-}
-
-void fill_payment(schema::PaymentEntry::Builder out, const PaymentView& v) {
-  const auto& r = v.record;
-  out.setPaymentHash(r.payment_hash.to_hex());
-  out.setStatus(to_string(r.status));
-  out.setDestination(r.destination.to_hex());
-  out.setAmountMsat(r.amount.value());
-  out.setPreimage(r.status == PaymentStatus::Succeeded ? r.preimage.to_hex() : "");
-  out.setFailure(r.failure);
-  out.setFailureCode(v.failure_code);
-  out.setChannelId(v.channel_id ? v.channel_id->to_hex() : "");
-  out.setCreatedAt(r.created_at);
-}
-
-Result<NodeId> parse_node_id(const std::string& text) {
-  auto id = NodeId::from_hex(text);
-  if (!id || !crypto::PublicKey::from_node_id(*id)) {
-    return fail("node id must be a 33-byte compressed public key in hex");
-  }
-  return *id;
 }
 
 }  // namespace
@@ -240,38 +202,6 @@ kj::Promise<void> ChanneldServer::listFunds(ListFundsContext context) {
       out[i].setFundingSat(v.state.funding_amount.value());
     }
   });
-}
-
-kj::Promise<void> ChanneldServer::keysend(KeysendContext context) {
-  auto params = context.getParams();
-  auto id = parse_node_id(params.getNodeId().cStr());
-  if (!id) {
-    set_error(context.getResults().initError(), "bad_argument", id.error().message);
-    return kj::READY_NOW;
-  }
-  if (params.getAmountMsat() == 0) {
-    set_error(context.getResults().initError(), "bad_argument", "amount must be positive");
-    return kj::READY_NOW;
-  }
-  auto p = pending<Result<Node::PaymentResult>>();
-  m_node.keysend(*id, Msat(params.getAmountMsat()), p.deliver);
-  return p.promise.then([this, context](Result<Node::PaymentResult> r) mutable {
-    auto results = context.getResults();
-    if (!r) return set_error(results.initError(), "no_channel", r.error().message);
-    auto v = m_node.payment_view(r->payment_hash);
-    if (!v) return set_error(results.initError(), "payment_failed", "payment record missing");
-    fill_payment(results.initPayment(), *v);
-    if (v->record.status == PaymentStatus::Failed) {
-      set_error(results.initError(), "payment_failed", v->record.failure);
-    }
-  });
-}
-
-kj::Promise<void> ChanneldServer::listPayments(ListPaymentsContext context) {
-  auto payments = m_node.list_payments();
-  auto out = context.getResults().initPayments(static_cast<unsigned>(payments.size()));
-  for (unsigned i = 0; i < payments.size(); ++i) fill_payment(out[i], payments[i]);
-  return kj::READY_NOW;
 }
 
 }  // namespace fulgur::channeld

@@ -10,6 +10,8 @@ namespace fulgur::channeld {
 
 namespace {
 constexpr uint8_t RECORD_VERSION = 1;
+// Channel records: version 2 adds the short_channel_id (0 while unknown) after the peer.
+constexpr uint8_t CHANNEL_RECORD_VERSION = 2;
 const char* const META_NEXT_KEY_INDEX = "next_key_index";
 const char* const META_SHUTDOWN_SCRIPT = "shutdown_script";
 
@@ -18,8 +20,9 @@ const char* table_name(TableId t) {
     case TableId::Channels: return "channels";
     case TableId::Peers: return "peers";
     case TableId::Incoming: return "incoming";
-    case TableId::Payments: return "payments";
     case TableId::Invoices: return "invoices";
+    case TableId::Forwards: return "forwards";
+    case TableId::Payments: return "outgoing_payments";
     case TableId::Meta: return "node_meta";
   }
   return "?";
@@ -40,19 +43,11 @@ void Batch::put(TableId table, Bytes key, Bytes value) {
 
 void Batch::erase(TableId table, Bytes key) { m_changes[{table, std::move(key)}] = std::nullopt; }
 
-const char* to_string(PaymentStatus status) {
-  switch (status) {
-    case PaymentStatus::Pending: return "pending";
-    case PaymentStatus::Succeeded: return "succeeded";
-    case PaymentStatus::Failed: return "failed";
-  }
-  return "?";
-}
-
 Bytes encode_channel_value(const ChannelRecord& r) {
-  wire::Writer w(1 + 33 + r.state.size());
-  w.u8(RECORD_VERSION);
+  wire::Writer w(1 + 33 + 8 + r.state.size());
+  w.u8(CHANNEL_RECORD_VERSION);
   w.bytes(r.peer.span());
+  w.u64(r.short_channel_id ? r.short_channel_id->to_u64() : 0);
   w.bytes(r.state);
   return w.take();
 }
@@ -60,51 +55,21 @@ Bytes encode_channel_value(const ChannelRecord& r) {
 Result<ChannelRecord> decode_channel_value(uint64_t key_index, ByteSpan value) {
   wire::Reader r(value);
   FULGUR_TRY(uint8_t version, need(r.u8(), "channel record"));
-  if (version != RECORD_VERSION) return fail("unknown channel record version");
+  if (version != RECORD_VERSION && version != CHANNEL_RECORD_VERSION) {
+    return fail("unknown channel record version");
+  }
   FULGUR_TRY(ByteSpan peer, need(r.bytes(33), "channel record"));
   ChannelRecord out;
   out.key_index = key_index;
   out.peer = *NodeId::from_span(peer);
+  if (version == CHANNEL_RECORD_VERSION) {
+    FULGUR_TRY(uint64_t scid, need(r.u64(), "channel record"));
+    // Zero is "not known yet" (no funding output sits at block 0).
+    if (scid != 0) out.short_channel_id = ShortChannelId(scid);
+  }
   ByteSpan rest = r.rest();
   out.state.assign(rest.begin(), rest.end());
   return out;
-}
-
-Bytes encode_payment(const PaymentRecord& p) {
-  wire::Writer w;
-  w.u8(RECORD_VERSION);
-  w.u8(static_cast<uint8_t>(p.status));
-  w.bytes(p.destination.span());
-  w.u64(p.amount.value());
-  w.u64(p.key_index);
-  w.u64(p.htlc_id);
-  w.bytes(p.preimage.span());
-  w.u64(p.created_at);
-  w.bytes(as_bytes(p.failure));
-  return w.take();
-}
-
-Result<PaymentRecord> decode_payment(const PaymentHash& hash, ByteSpan value) {
-  wire::Reader r(value);
-  PaymentRecord p;
-  p.payment_hash = hash;
-  FULGUR_TRY(uint8_t version, need(r.u8(), "payment"));
-  if (version != RECORD_VERSION) return fail("unknown payment record version");
-  FULGUR_TRY(uint8_t status, need(r.u8(), "payment"));
-  if (status > static_cast<uint8_t>(PaymentStatus::Failed)) return fail("bad payment status");
-  p.status = static_cast<PaymentStatus>(status);
-  FULGUR_TRY(ByteSpan dest, need(r.bytes(33), "payment"));
-  p.destination = *NodeId::from_span(dest);
-  FULGUR_TRY(uint64_t amount, need(r.u64(), "payment"));
-  p.amount = Msat(amount);
-  FULGUR_TRY(p.key_index, need(r.u64(), "payment"));
-  FULGUR_TRY(p.htlc_id, need(r.u64(), "payment"));
-  FULGUR_TRY(ByteSpan preimage, need(r.bytes(32), "payment"));
-  p.preimage = *Preimage::from_span(preimage);
-  FULGUR_TRY(p.created_at, need(r.u64(), "payment"));
-  ByteSpan failure = r.rest();
-  p.failure.assign(failure.begin(), failure.end());
-  return p;
 }
 
 Bytes encode_incoming_key(const IncomingKey& k) {
@@ -135,13 +100,15 @@ void ChannelStore::put_incoming(Batch& b, const IncomingKey& k, ByteSpan onion) 
 void ChannelStore::erase_incoming(Batch& b, const IncomingKey& k) {
   b.erase(TableId::Incoming, encode_incoming_key(k));
 }
-void ChannelStore::put_payment(Batch& b, const PaymentRecord& p) {
-  b.put(TableId::Payments, Bytes(p.payment_hash.begin(), p.payment_hash.end()), encode_payment(p));
+void ChannelStore::put_invoice(Batch& b, const payment::Persist& p) {
+  b.put(TableId::Invoices, p.key, p.record);
 }
-void ChannelStore::put_invoice(Batch& b, ByteSpan key, ByteSpan record) {
-  b.put(TableId::Invoices, Bytes(key.begin(), key.end()), Bytes(record.begin(), record.end()));
+void ChannelStore::put_forward(Batch& b, const payment::Persist& p) {
+  b.put(TableId::Forwards, p.key, p.record);
 }
-
+void ChannelStore::put_payment(Batch& b, const payment::Persist& p) {
+  b.put(TableId::Payments, p.key, p.record);
+}
 void ChannelStore::put_next_key_index(Batch& b, uint64_t next) {
   std::string key = META_NEXT_KEY_INDEX;
   b.put(TableId::Meta, Bytes(key.begin(), key.end()), u64_key(next));
@@ -153,7 +120,7 @@ void ChannelStore::put_shutdown_script(Batch& b, ByteSpan script) {
 }
 
 ChannelStore::ChannelStore(uv_loop_t* loop, store::Environment& env)
-    : m_env(env), m_async(new uv_async_t{}) {
+    : m_loop(loop), m_env(env), m_async(new uv_async_t{}) {
   uv_async_init(loop, m_async, &ChannelStore::on_async);
   m_async->data = this;
   // The writer does not keep the loop alive: a commit in flight is waited for by close().
@@ -165,8 +132,8 @@ ChannelStore::~ChannelStore() { close(); }
 
 Result<std::unique_ptr<ChannelStore>> ChannelStore::open(uv_loop_t* loop, store::Environment& env) {
   std::map<TableId, MDB_dbi> tables;
-  for (TableId t : {TableId::Channels, TableId::Peers, TableId::Incoming, TableId::Payments,
-                    TableId::Invoices, TableId::Meta}) {
+  for (TableId t : {TableId::Channels, TableId::Peers, TableId::Incoming, TableId::Invoices,
+                    TableId::Forwards, TableId::Payments, TableId::Meta}) {
     auto dbi = env.open_table(table_name(t));
     if (!dbi) return fail("store: " + dbi.error().message);
     tables[t] = *dbi;
@@ -217,17 +184,14 @@ Result<StoreContents> ChannelStore::load() {
     }
     out.incoming[IncomingKey{*a, *b}] = Bytes(v.begin(), v.end());
   }));
-  FULGUR_TRY_STATUS(each(TableId::Payments, [&](ByteSpan k, ByteSpan v) {
-    auto hash = PaymentHash::from_span(k);
-    auto p = hash ? decode_payment(*hash, v) : Result<PaymentRecord>(fail("bad key"));
-    if (p) {
-      out.payments.push_back(std::move(*p));
-    } else {
-      out.corrupt.push_back("payment: " + p.error().message);
-    }
-  }));
   FULGUR_TRY_STATUS(each(TableId::Invoices, [&](ByteSpan, ByteSpan v) {
     out.invoices.emplace_back(v.begin(), v.end());
+  }));
+  FULGUR_TRY_STATUS(each(TableId::Forwards, [&](ByteSpan, ByteSpan v) {
+    out.forwards.emplace_back(v.begin(), v.end());
+  }));
+  FULGUR_TRY_STATUS(each(TableId::Payments, [&](ByteSpan, ByteSpan v) {
+    out.payments.emplace_back(v.begin(), v.end());
   }));
   std::string meta_key = META_NEXT_KEY_INDEX;
   auto next = txn->get(m_tables[TableId::Meta], as_bytes(meta_key));

@@ -1,9 +1,10 @@
 // channeld's records in its LMDB environment (<datadir>/channels) and the group commit that
-// makes them durable. Tables: `channels` (key index -> peer + the state machine's record),
-// `peers` (node id -> address to dial), `incoming` (key index, htlc id -> the onion of an
-// HTLC the peer offered, until it is resolved), `payments` (payment hash -> our outgoing
-// payment), `invoices` (lib/payment's invoice registry records: keysend receipts),
-// `node_meta` (the next channel key index, the shutdown script).
+// makes them durable. Tables: `channels` (key index -> peer, short_channel_id and the state
+// machine's record), `peers` (node id -> address to dial), `incoming` (key index, htlc id ->
+// the onion of an HTLC the peer offered, until it is resolved), lib/payment's records under
+// the keys it chose: `invoices` (invoices and keysend receipts), `forwards` (incoming <->
+// outgoing HTLC links), `outgoing_payments` (our payment attempts); `node_meta` (the next
+// channel key index, the shutdown script).
 //
 // Group commit: every change made during one loop turn goes into one Batch; the batch is
 // written in ONE write transaction (one fsync) on a writer thread while the loop carries
@@ -28,11 +29,12 @@
 #include "common/ids.h"
 #include "common/result.h"
 #include "common/units.h"
+#include "payment/types.h"
 #include "store/env.h"
 
 namespace fulgur::channeld {
 
-enum class TableId : uint8_t { Channels, Peers, Incoming, Payments, Invoices, Meta };
+enum class TableId : uint8_t { Channels, Peers, Incoming, Invoices, Forwards, Payments, Meta };
 
 // Puts (value) and erases (nothing) keyed by table and key; the last change to a key wins.
 class Batch {
@@ -54,6 +56,9 @@ class Batch {
 struct ChannelRecord {
   uint64_t key_index = 0;
   NodeId peer;
+  // From the funding transaction's confirmation (block height, index, output); what the
+  // switch forwards by.
+  std::optional<ShortChannelId> short_channel_id;
   Bytes state;  // channel::serialize(ChannelState)
 };
 Bytes encode_channel_value(const ChannelRecord& r);
@@ -63,23 +68,6 @@ struct PeerRecord {
   NodeId id;
   std::string address;  // "host:port" we dial; empty for a peer that only dials us
 };
-
-enum class PaymentStatus : uint8_t { Pending = 0, Succeeded = 1, Failed = 2 };
-const char* to_string(PaymentStatus status);
-
-struct PaymentRecord {
-  PaymentHash payment_hash;
-  PaymentStatus status = PaymentStatus::Pending;
-  NodeId destination;
-  Msat amount;
-  uint64_t key_index = 0;  // the channel the HTLC went out on
-  uint64_t htlc_id = 0;
-  Preimage preimage;       // known by us from the start (keysend); proof once succeeded
-  uint64_t created_at = 0;  // unix seconds
-  std::string failure;      // why it failed, for people
-};
-Bytes encode_payment(const PaymentRecord& p);
-Result<PaymentRecord> decode_payment(const PaymentHash& hash, ByteSpan value);
 
 struct IncomingKey {
   uint64_t key_index = 0;
@@ -93,8 +81,10 @@ struct StoreContents {
   std::vector<ChannelRecord> channels;
   std::vector<PeerRecord> peers;
   std::map<IncomingKey, Bytes> incoming;  // onions
-  std::vector<PaymentRecord> payments;
-  std::vector<Bytes> invoices;  // lib/payment InvoiceRecords, decoded by the registry
+  // lib/payment's records, as stored (the trackers decode them when they load them).
+  std::vector<Bytes> invoices;
+  std::vector<Bytes> forwards;
+  std::vector<Bytes> payments;
   uint64_t next_key_index = 0;
   Bytes shutdown_script;  // where mutual closes pay us (a wallet address), empty if unset
   std::vector<std::string> corrupt;  // records that did not decode (reported, skipped)
@@ -127,8 +117,9 @@ class ChannelStore {
   static void erase_peer(Batch& b, const NodeId& id);
   static void put_incoming(Batch& b, const IncomingKey& k, ByteSpan onion);
   static void erase_incoming(Batch& b, const IncomingKey& k);
-  static void put_payment(Batch& b, const PaymentRecord& p);
-  static void put_invoice(Batch& b, ByteSpan key, ByteSpan record);
+  static void put_invoice(Batch& b, const payment::Persist& p);
+  static void put_forward(Batch& b, const payment::Persist& p);
+  static void put_payment(Batch& b, const payment::Persist& p);
   static void put_next_key_index(Batch& b, uint64_t next);
   static void put_shutdown_script(Batch& b, ByteSpan script);
 
@@ -137,6 +128,7 @@ class ChannelStore {
   void run_writer();
   static void on_async(uv_async_t* async);
 
+  uv_loop_t* m_loop;
   store::Environment& m_env;
   std::map<TableId, MDB_dbi> m_tables;
   uv_async_t* m_async;  // heap: freed in its close callback

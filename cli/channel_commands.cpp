@@ -1,51 +1,15 @@
-// The channel command group: peers, channels, keysend payments and the L1 wallet, answered
-// by channeld over Cap'n Proto (lib/ipc/channeld.capnp). Each command prints JSON; an error
-// from channeld becomes {"error": {"code", "message"}} with the code channeld chose.
+// The channel command group: peers, channels and the L1 wallet, answered by channeld over
+// Cap'n Proto (lib/ipc/channeld.capnp). Each command prints JSON; an error from channeld
+// becomes {"error": {"code", "message"}} with the code channeld chose.
 #include <memory>
 
-#include "command.h"
-#include "ipc/channeld.capnp.h"
-#include "ipc/rpc.h"
+#include "channeld_call.h"
 
 namespace fulgur::cli {
 namespace {
 
 namespace schema = ::fulgur::ipc::schema;
 using nlohmann::json;
-
-std::filesystem::path channeld_socket(const Context& ctx) {
-  return ctx.datadir / "rpc" / "channeld.sock";
-}
-
-// Runs `call(client, loop)` against channeld; RPC failures become errors. `timeout_ms`
-// bounds the whole call (a keysend waits for its outcome).
-template <typename F>
-CommandResult with_channeld(const Context& ctx, uint64_t timeout_ms, F&& call) {
-  if (!ipc::unix_socket_answers(channeld_socket(ctx))) {
-    if (!ipc::unix_socket_answers(ctx.datadir / "rpc" / "fulgurd.sock")) {
-      return Unexpected{no_node_error(ctx.datadir)};
-    }
-    return cli_fail("channeld_unavailable", "channeld is not answering (restarting?)");
-  }
-  try {
-    ipc::EventLoop loop;
-    auto conn = ipc::connect_rpc(loop.uv(), channeld_socket(ctx).string()).wait(loop.wait_scope());
-    auto client = conn->bootstrap<schema::Channeld>();
-    kj::Promise<CommandResult> answer = call(client);
-    auto timeout = ipc::after_ms(loop.uv(), timeout_ms).then([timeout_ms]() {
-      return CommandResult(cli_fail("timeout", "no answer within " +
-                                                   std::to_string(timeout_ms / 1000) + " s"));
-    });
-    return answer.exclusiveJoin(kj::mv(timeout)).wait(loop.wait_scope());
-  } catch (const kj::Exception& e) {
-    return cli_fail("rpc_failed", e.getDescription().cStr());
-  }
-}
-
-std::optional<CliError> error_of(schema::CallError::Reader e) {
-  if (e.getCode().size() == 0) return std::nullopt;
-  return CliError{e.getCode().cStr(), e.getMessage().cStr(), 1};
-}
 
 json to_json(schema::PeerEntry::Reader p) {
   return {{"node_id", p.getNodeId().cStr()},
@@ -89,23 +53,6 @@ json to_json(schema::ChannelEntry::Reader c) {
           {"closing_fee_sat", c.getClosingFeeSat()},
           {"local_commitment_number", c.getLocalCommitmentNumber()}};
 }
-
-json to_json(schema::PaymentEntry::Reader p) {
-  auto text_or_null = [](capnp::Text::Reader t) {
-    return t.size() == 0 ? json(nullptr) : json(t.cStr());
-  };
-  return {{"payment_hash", p.getPaymentHash().cStr()},
-          {"status", p.getStatus().cStr()},
-          {"destination", p.getDestination().cStr()},
-          {"amount_msat", p.getAmountMsat()},
-          {"preimage", text_or_null(p.getPreimage())},
-          {"failure", text_or_null(p.getFailure())},
-          {"failure_code", p.getFailureCode()},
-          {"channel_id", text_or_null(p.getChannelId())},
-          {"created_at", p.getCreatedAt()}};
-}
-
-constexpr uint64_t QUICK_MS = 30'000;
 
 }  // namespace
 
@@ -242,46 +189,6 @@ void register_channel_commands(CLI::App& app, Context& ctx) {
                   });
                 });
               });
-
-  struct KeysendArgs {
-    std::string node_id;
-    uint64_t amount_msat = 0;
-    uint64_t timeout_s = 60;
-  };
-  auto ks = std::make_shared<KeysendArgs>();
-  auto* ks_cmd = add_command(
-      app, ctx, "keysend",
-      "pay a peer over a direct channel (the preimage rides in the onion); waits for the outcome",
-      [ks](const Context& c) {
-        return with_channeld(c, ks->timeout_s * 1000, [&](schema::Channeld::Client& client) {
-          auto req = client.keysendRequest();
-          req.setNodeId(ks->node_id);
-          req.setAmountMsat(ks->amount_msat);
-          return req.send().then([](auto r) -> CommandResult {
-            if (auto e = error_of(r.getError())) {
-              if (r.hasPayment()) {
-                e->message += " (payment " + std::string(r.getPayment().getPaymentHash().cStr()) +
-                              ")";
-              }
-              return Unexpected{*e};
-            }
-            return json{{"payment", to_json(r.getPayment())}};
-          });
-        });
-      });
-  ks_cmd->add_option("nodeid", ks->node_id, "the peer to pay")->required();
-  ks_cmd->add_option("amount_msat", ks->amount_msat, "the amount in millisatoshis")->required();
-  ks_cmd->add_option("--timeout-s", ks->timeout_s, "how long to wait")->capture_default_str();
-
-  add_command(app, ctx, "listpayments", "every outgoing payment", [](const Context& c) {
-    return with_channeld(c, QUICK_MS, [](schema::Channeld::Client& client) {
-      return client.listPaymentsRequest().send().then([](auto r) -> CommandResult {
-        json payments = json::array();
-        for (auto p : r.getPayments()) payments.push_back(to_json(p));
-        return json{{"payments", payments}};
-      });
-    });
-  });
 }
 
 }  // namespace fulgur::cli

@@ -1,6 +1,7 @@
 // fulgur-cli: the user's command line. Reading order: command.h (how a subcommand is
-// shaped), node_commands.cpp (getinfo, stop, through fulgurd), channel_commands.cpp (peers,
-// channels, payments, wallet, through channeld), invoice_commands.cpp + invoice_json.h
+// shaped), node_commands.cpp (getinfo, stop, through fulgurd), channeld_call.h +
+// channel_commands.cpp (peers, channels, wallet, through channeld), payment_commands.cpp +
+// route_json.h (invoices, payments, forwards), invoice_commands.cpp + invoice_json.h
 // (decodeinvoice).
 // Prints JSON on stdout; on failure a JSON error object, and exits non-zero.
 #include <CLI/CLI.hpp>
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   fulgur::cli::register_node_commands(app, ctx);
   fulgur::cli::register_invoice_commands(app, ctx);
   fulgur::cli::register_channel_commands(app, ctx);
+  fulgur::cli::register_payment_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

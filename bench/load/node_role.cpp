@@ -251,9 +251,10 @@ class LoadNode {
     if (!r) {
       error = r.error().message;
     } else if (auto v = m_node->payment_view(r->payment_hash);
-               !v || v->record.status != channeld::PaymentStatus::Succeeded) {
-      error = v ? "payment " + std::string(channeld::to_string(v->record.status)) + ": " +
-                      v->record.failure
+               !v || v->state != payment::PaymentState::succeeded) {
+      const channeld::AttemptView* f = v ? v->last_failure() : nullptr;
+      error = v ? "payment " + std::string(payment::to_string(v->state)) + ": " +
+                      (f != nullptr ? channeld::describe_failure(*f) : std::string())
                 : "payment unknown";
     }
     if (error.empty()) {

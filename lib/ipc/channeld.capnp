@@ -1,5 +1,6 @@
 # The contract of channeld, the channel daemon: the node's identity, its peers, its channels,
-# direct payments over them, and the L1 wallet behind them. Served on
+# payments (sent along routes the caller gives, received with invoices, forwarded), and the
+# L1 wallet behind them. Served on
 # <datadir>/rpc/channeld.sock; fulgur-cli's peer, channel, payment and wallet commands and
 # fulgurd's `nodeStatus` (the node id) talk to it. Ordinals are never reused.
 #
@@ -70,16 +71,89 @@ struct ChannelEntry {
   pushMsat @18 :UInt64;
 }
 
+# One hop of a route, from our peer to the destination: the node and the channel that
+# reaches it, with that channel's relay policy as its source node advertises it (hop 0's fee
+# and delta are not used: we do not pay ourselves).
+struct RouteHop {
+  nodeId @0 :Text;                    # hex
+  shortChannelId @1 :Text;            # BLOCKxTXxOUT
+  feeBaseMsat @2 :UInt64;
+  feeProportionalMillionths @3 :UInt32;
+  cltvExpiryDelta @4 :UInt32;
+  htlcMinimumMsat @5 :UInt64;
+  htlcMaximumMsat @6 :UInt64;         # 0: no maximum
+}
+
+# One part of a payment: a route and what it delivers (0: the whole payment).
+struct PayPart {
+  amountMsat @0 :UInt64;
+  route @1 :List(RouteHop);
+}
+
+# One attempt of a payment: one HTLC on one of our channels.
+struct AttemptEntry {
+  channelId @0 :Text;
+  htlcId @1 :UInt64;
+  shortChannelId @2 :Text;   # of the first hop
+  amountMsat @3 :UInt64;     # delivered to the destination
+  sentMsat @4 :UInt64;       # left our channel (amount plus fees)
+  status @5 :Text;           # pending, succeeded, failed
+  failure @6 :Text;          # for people, empty unless failed
+  failureCode @7 :UInt16;    # BOLT 4 failure_code, 0 when none could be read
+  erringHop @8 :Int32;       # the hop that failed it (0: our peer), -1 when unknown
+  erringNode @9 :Text;       # its node id, empty when unknown
+  hops @10 :UInt32;
+  dropped @11 :Bool;         # never left this node (dropped before it was committed)
+}
+
 struct PaymentEntry {
   paymentHash @0 :Text;
   status @1 :Text;           # pending, succeeded, failed
   destination @2 :Text;      # node id
-  amountMsat @3 :UInt64;
+  amountMsat @3 :UInt64;     # what the destination is paid (the total of all parts)
   preimage @4 :Text;         # proof of payment once succeeded, empty otherwise
-  failure @5 :Text;          # why it failed (the decrypted BOLT 4 failure when there is one)
+  failure @5 :Text;          # why it failed (the last failed attempt, decoded)
   failureCode @6 :UInt16;    # the BOLT 4 failure_code, 0 when none was returned
-  channelId @7 :Text;        # the channel the HTLC went out on
+  channelId @7 :Text;        # the channel the (first) HTLC went out on
   createdAt @8 :UInt64;      # unix seconds
+  sentMsat @9 :UInt64;       # by the attempts that did not fail
+  feeMsat @10 :UInt64;       # sentMsat less what they deliver
+  keysend @11 :Bool;
+  erringHop @12 :Int32;      # of the last failed attempt; -1 when unknown
+  erringNode @13 :Text;
+  attempts @14 :List(AttemptEntry);
+}
+
+struct InvoiceEntry {
+  paymentHash @0 :Text;
+  bolt11 @1 :Text;           # empty for a keysend receipt
+  status @2 :Text;           # unpaid, paid, expired
+  amountMsat @3 :UInt64;     # 0: any amount
+  receivedMsat @4 :UInt64;   # once paid: the HTLCs fulfilled
+  description @5 :Text;
+  createdAt @6 :UInt64;
+  expiresAt @7 :UInt64;
+  paidAt @8 :UInt64;         # 0 unless paid
+  preimage @9 :Text;         # once paid
+  keysend @10 :Bool;
+  parts @11 :UInt32;         # HTLCs held (unpaid) or fulfilled (paid)
+}
+
+struct ForwardEntry {
+  paymentHash @0 :Text;
+  inChannelId @1 :Text;
+  inHtlcId @2 :UInt64;
+  inShortChannelId @3 :Text;
+  outChannelId @4 :Text;
+  outHtlcId @5 :UInt64;
+  outShortChannelId @6 :Text;
+  inMsat @7 :UInt64;
+  outMsat @8 :UInt64;
+  feeMsat @9 :UInt64;        # earned: in less out, once settled (0 otherwise)
+  status @10 :Text;          # offered, settled, failed
+  failureCode @11 :UInt16;   # when this node failed it, else 0
+  receivedAt @12 :UInt64;
+  resolvedAt @13 :UInt64;    # 0 while offered
 }
 
 struct WalletOutput {
@@ -134,12 +208,36 @@ interface Channeld extends(Daemon.Daemon) {
   # wallet_failed.
   listFunds @7 () -> (error :CallError, outputs :List(WalletOutput), channels :List(ChannelFunds));
 
-  # Pays `amountMsat` to the peer `nodeId` over a direct channel (keysend: the preimage rides
-  # in the onion), waiting for the outcome: the payment with its preimage, or failed with
-  # the reason (the peer's decrypted BOLT 4 failure when it sent one). Errors: bad_argument,
-  # no_channel (no usable channel with enough balance), payment_failed (with `payment`).
-  keysend @8 (nodeId :Text, amountMsat :UInt64) -> (error :CallError, payment :PaymentEntry);
+  # Pays `amountMsat` to `nodeId` with keysend (the preimage rides in the onion), waiting for
+  # the outcome: the payment with its preimage, or failed with the decoded BOLT 4 failure and
+  # the hop that sent it. Without `route`, over a direct channel with `nodeId`; with one, along
+  # it (it must end at `nodeId`). Errors: bad_argument, no_channel (no usable first channel
+  # with enough balance, or the route was refused), payment_failed (with `payment`).
+  keysend @8 (nodeId :Text, amountMsat :UInt64, route :List(RouteHop))
+      -> (error :CallError, payment :PaymentEntry);
 
-  # Every outgoing payment, oldest first.
+  # Every outgoing payment, oldest first, with its attempts.
   listPayments @9 () -> (payments :List(PaymentEntry));
+
+  # A new BOLT 11 invoice signed with the node key (payment_secret required, basic_mpp
+  # offered). `amountMsat` 0: any amount; `expirySeconds` 0: 3600; `minFinalCltvExpiryDelta`
+  # 0: 18. Errors: bad_argument.
+  invoice @10 (amountMsat :UInt64, description :Text, expirySeconds :UInt64,
+               minFinalCltvExpiryDelta :UInt32)
+      -> (error :CallError, bolt11 :Text, paymentHash :Text, expiresAt :UInt64);
+
+  # Every invoice (and keysend receipt), oldest first.
+  listInvoices @11 () -> (invoices :List(InvoiceEntry));
+
+  # Pays a BOLT 11 invoice along the routes given, one HTLC per part (several: a multi-part
+  # payment), and waits for the outcome: the preimage, or the failure with its code and the
+  # hop that sent it. `amountMsat`: the total for an invoice without an amount (0: the
+  # invoice's). Errors: invalid_invoice, bad_argument (a route that does not parse),
+  # cannot_pay (nothing was sent: no such first channel, an expired invoice, amounts BOLT 4
+  # forbids, a route not ending at the payee...), payment_failed (with `payment`).
+  pay @12 (bolt11 :Text, amountMsat :UInt64, parts :List(PayPart))
+      -> (error :CallError, payment :PaymentEntry);
+
+  # Every HTLC forwarded through this node, oldest first, and the fees earned.
+  listForwards @13 () -> (forwards :List(ForwardEntry), feesEarnedMsat :UInt64);
 }

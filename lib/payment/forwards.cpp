@@ -21,18 +21,20 @@ Msat ForwardRecord::fee_earned() const {
   return incoming_amount_msat.saturating_sub(outgoing_amount_msat);
 }
 
+std::optional<Resolution> incoming_resolution(const ForwardRecord& record) {
+  switch (record.state) {
+    case ForwardState::offered: return std::nullopt;
+    case ForwardState::settled: return Fulfill{record.incoming, *record.payment_preimage};
+    case ForwardState::failed:
+      return Fail{record.incoming, *record.failure_reason, record.failure_code};
+  }
+  return std::nullopt;
+}
+
 ForwardOutput ForwardTracker::output_of(const ForwardRecord& record) {
   ForwardOutput out;
   out.persist.push_back(Persist{encode_htlc_key(record.incoming), encode_forward_record(record)});
-  switch (record.state) {
-    case ForwardState::offered: break;
-    case ForwardState::settled:
-      out.resolutions.push_back(Fulfill{record.incoming, *record.payment_preimage});
-      break;
-    case ForwardState::failed:
-      out.resolutions.push_back(Fail{record.incoming, *record.failure_reason, record.failure_code});
-      break;
-  }
+  if (auto resolution = incoming_resolution(record)) out.resolutions.push_back(std::move(*resolution));
   return out;
 }
 
@@ -151,6 +153,23 @@ Result<ForwardOutput> ForwardTracker::on_dropped(const HtlcKey& outgoing,
   record->outgoing_dropped = true;
   record->resolved_at = now;
   m_by_outgoing.erase(outgoing);
+  return output_of(*record);
+}
+
+Result<ForwardOutput> ForwardTracker::on_timed_out(const HtlcKey& outgoing, uint64_t now) {
+  FULGUR_TRY(ForwardRecord * record, resolving(outgoing));
+  if (record->state == ForwardState::settled) return fail("forward: timed out after it settled");
+  if (record->state == ForwardState::offered) {
+    // BOLT 4: "if an otherwise unspecified permanent error occurs during forwarding to its
+    // receiving peer (e.g. channel recently closed): return a permanent_channel_failure
+    // error."
+    onion::FailureMessage message(onion::FailureCode::permanent_channel_failure);
+    Fail failure = fail_with(record->incoming, record->shared_secret, message);
+    record->state = ForwardState::failed;
+    record->failure_reason = std::move(failure.reason);
+    record->failure_code = failure.failure_code;
+    record->resolved_at = now;
+  }
   return output_of(*record);
 }
 

@@ -58,6 +58,10 @@ struct ForwardRecord {
   friend bool operator==(const ForwardRecord&, const ForwardRecord&) = default;
 };
 
+// What the incoming HTLC of a forward is resolved with: the preimage once settled, the
+// failure once failed, nothing while the outgoing HTLC is offered.
+std::optional<Resolution> incoming_resolution(const ForwardRecord& record);
+
 // Versioned record (u16 version, TLV fields); decoding checks the state's invariants and
 // whatever decodes re-encodes to the same bytes.
 Bytes encode_forward_record(const ForwardRecord& record);
@@ -93,6 +97,12 @@ class ForwardTracker {
   // channel reuses the HTLC id). Errors: no forward offered on `outgoing`.
   Result<ForwardOutput> on_dropped(const HtlcKey& outgoing, const Bytes& channel_update,
                                    uint64_t now);
+
+  // The outgoing HTLC timed out on chain (the outgoing channel closed with it, and the
+  // timeout path took the amount back): this node fails the incoming HTLC with
+  // permanent_channel_failure. Replays change nothing. Errors: no forward offered on
+  // `outgoing`, or it settled (its preimage was learned first).
+  Result<ForwardOutput> on_timed_out(const HtlcKey& outgoing, uint64_t now);
 
   // Offered forwards whose incoming HTLC expires within `deadline` blocks of `height`: the
   // outgoing HTLC must be resolved on chain now, or the incoming one times out while the

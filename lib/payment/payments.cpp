@@ -304,6 +304,20 @@ Result<PaymentUpdate> PaymentTracker::on_dropped(const HtlcKey& htlc, uint64_t n
   return update;
 }
 
+Result<PaymentUpdate> PaymentTracker::on_timed_out(const HtlcKey& htlc, uint64_t now) {
+  FULGUR_TRY(PaymentRecord * record, resolving(htlc));
+  if (record->state == PaymentState::succeeded) return fail("payment: timed out after it succeeded");
+  if (record->state == PaymentState::pending) {
+    // No hop sent a failure: our own channel closed with the HTLC in it.
+    PaymentFailure failure;
+    failure.failure_code = onion::to_u16(onion::FailureCode::permanent_channel_failure);
+    record->state = PaymentState::failed;
+    record->failure = std::move(failure);
+    record->resolved_at = now;
+  }
+  return update_of(*record);
+}
+
 Status PaymentTracker::load(ByteSpan bytes) {
   FULGUR_TRY(PaymentRecord record, decode_payment_record(bytes));
   AttemptKey key{record.payment_hash, record.htlc};

@@ -206,6 +206,11 @@ class PaymentTracker {
   // this node, and `htlc` is free for another attempt. Errors: no pending attempt on `htlc`.
   Result<PaymentUpdate> on_dropped(const HtlcKey& htlc, uint64_t now);
 
+  // Our HTLC timed out on chain (the channel closed with it and the timeout path took the
+  // amount back): the attempt failed at our own channel, with permanent_channel_failure and
+  // no hop. Replays change nothing. Errors: no attempt on `htlc`, or it succeeded.
+  Result<PaymentUpdate> on_timed_out(const HtlcKey& htlc, uint64_t now);
+
   // Restores a persisted record. Errors: corrupt, or an attempt (or a live HTLC) known.
   Status load(ByteSpan record);
 

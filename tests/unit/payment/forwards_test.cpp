@@ -194,6 +194,36 @@ TEST_F(ForwardsTest, DroppedOutgoingFailsUpstreamAsOursAndFreesTheId) {
   EXPECT_FALSE(tracker.on_dropped(outgoing, {}, now + 4).ok());
 }
 
+TEST_F(ForwardsTest, OutgoingTimedOutOnChainFailsUpstreamAsPermanentChannelFailure) {
+  ForwardTracker tracker;
+  ASSERT_TRUE(tracker.add(forward(6), 14, now).ok());
+  const HtlcKey outgoing{line.bc_id, 14};
+  auto out = tracker.on_timed_out(outgoing, now + 1);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  ASSERT_EQ(out->resolutions.size(), 1u);
+  const Fail& upstream = std::get<Fail>(out->resolutions[0]);
+  EXPECT_EQ(upstream.htlc, (HtlcKey{line.ab_id, 6}));
+  // The origin reads B's own failure (hop 0).
+  auto decrypted = onion::decrypt_failure_packet(onion.shared_secrets, upstream.reason);
+  ASSERT_TRUE(decrypted.ok());
+  EXPECT_EQ(decrypted->hop_index, 0u);
+  EXPECT_EQ(decrypted->message->code, to_u16(FailureCode::permanent_channel_failure));
+  const ForwardRecord* record = tracker.find_incoming(HtlcKey{line.ab_id, 6});
+  EXPECT_EQ(record->state, ForwardState::failed);
+  EXPECT_FALSE(record->outgoing_dropped);
+  EXPECT_EQ(record->fee_earned(), Msat(0));
+  // A replay gives the same bytes; the preimage cannot come after the timeout.
+  auto replay = tracker.on_timed_out(outgoing, now + 9);
+  ASSERT_TRUE(replay.ok());
+  EXPECT_EQ(replay->resolutions, out->resolutions);
+  EXPECT_FALSE(tracker.on_fulfilled(outgoing, preimage, now + 2).ok());
+  // Nor a timeout after the preimage.
+  ASSERT_TRUE(tracker.add(forward(7), 15, now).ok());
+  ASSERT_TRUE(tracker.on_fulfilled(HtlcKey{line.bc_id, 15}, preimage, now + 3).ok());
+  EXPECT_FALSE(tracker.on_timed_out(HtlcKey{line.bc_id, 15}, now + 4).ok());
+  EXPECT_FALSE(tracker.on_timed_out(HtlcKey{line.bc_id, 99}, now + 4).ok());
+}
+
 TEST_F(ForwardsTest, ListAndFeesAcrossForwards) {
   ForwardTracker tracker;
   for (uint64_t id = 0; id < 3; ++id) ASSERT_TRUE(tracker.add(forward(id), 20 + id, now).ok());

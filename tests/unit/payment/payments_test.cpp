@@ -266,6 +266,24 @@ TEST_F(PayTest, RestoredAttemptStillReadsItsFailure) {
   EXPECT_EQ(*decode_payment_record(failed->persist.record), *record);
 }
 
+TEST_F(PayTest, AttemptTimedOutOnChainFailsAtOurChannel) {
+  const HtlcKey key{line.ab_id, 8};
+  ASSERT_TRUE(line.a_payments.sent(std::move(prepare()).value(), key).ok());
+  auto timed_out = line.a_payments.on_timed_out(key, line.now + 1);
+  ASSERT_TRUE(timed_out.ok()) << timed_out.error().message;
+  EXPECT_EQ(timed_out->state, PaymentState::failed);
+  auto record = decode_payment_record(timed_out->persist.record);
+  ASSERT_TRUE(record.ok()) << record.error().message;
+  EXPECT_FALSE(record->dropped);  // it did leave: the channel closed with it
+  EXPECT_FALSE(record->failure->hop_index.has_value());
+  EXPECT_EQ(record->failure->failure_code, to_u16(FailureCode::permanent_channel_failure));
+  auto replay = line.a_payments.on_timed_out(key, line.now + 5);
+  ASSERT_TRUE(replay.ok());
+  EXPECT_EQ(replay->persist, timed_out->persist);
+  EXPECT_FALSE(line.a_payments.on_fulfilled(key, filled<Preimage>(0x31), line.now).ok());
+  EXPECT_FALSE(line.a_payments.on_timed_out(HtlcKey{line.ab_id, 99}, line.now).ok());
+}
+
 TEST_F(PayTest, DroppedAttemptFailsAndFreesItsHtlcId) {
   const HtlcKey key{line.ab_id, 7};
   auto first = line.a_payments.sent(std::move(prepare()).value(), key);
