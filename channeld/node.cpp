@@ -6,6 +6,7 @@
 
 #include "channeld/node_internal.h"
 #include "channeld/node_secret.h"
+#include "channeld/onchain_watch.h"
 #include "wire/types.h"
 
 namespace fulgur::channeld {
@@ -107,6 +108,8 @@ Status Node::start() {
   for (const auto& [key, c] : m_channels) keep_peer_if_needed(c->peer);
   m_log.info("restored {} channels", m_channels.size());
   reconcile_payments_after_restart();
+  m_watch = std::make_unique<ChainWatch>(*this);
+  m_watch->restore(contents.resolvers, contents.onchain_blocks);
 
   // Time for the invoice registry (MPP timeouts, expiry): a tick a second, passed in.
   m_switch->tick = new uv_timer_t{};
@@ -144,6 +147,7 @@ Status Node::start() {
         broadcast(key, tx);
       }
     }
+    m_watch->start();
   }
   return {};
 }
@@ -243,6 +247,7 @@ std::optional<ChannelView> Node::channel_view(uint64_t key_index) const {
   v.short_channel_id = c.scid;
   v.closing_txid = c.closing_txid;
   v.closing_fee = c.closing_fee;
+  if (m_watch) v.onchain = m_watch->view(key_index);
   return v;
 }
 

@@ -32,6 +32,7 @@
 #include "chain/async_l1.h"
 #include "chain/follower.h"
 #include "channel/machine.h"
+#include "channeld/onchain_view.h"
 #include "channeld/peers.h"
 #include "channeld/store.h"
 #include "common/log.h"
@@ -70,10 +71,18 @@ struct NodeConfig {
   PeerLimits peers;
   size_t max_channels_per_peer = 64;
   size_t max_pending_payments = 10'000;  // callers waiting for a payment's outcome
+  FeeratePerKw sweep_feerate_floor{253};  // the least on-chain claims pay (else the L1's estimate)
+  // Development only: hand out our current commitment without broadcasting it, broadcast a
+  // revoked one (tests and the demo of the penalty make a node cheat).
+  bool dev_allow_cheat = false;
+  // Development only: HTLCs paid to us stay pending off chain (neither fulfilled nor failed),
+  // so that tests can close channels with HTLCs in flight; on chain they are claimed.
+  bool dev_hold_htlcs = false;
 };
 
 struct ChannelView;   // what list_channels reports
 struct PaymentView;   // what payment_view and list_payments report
+class ChainWatch;     // on-chain resolution (onchain_watch.h)
 
 class Node final : private PeerHandler {
  public:
@@ -110,6 +119,9 @@ class Node final : private PeerHandler {
     uint64_t key_index = 0;
     Txid closing_txid;
     std::string broadcast_error;  // the L1's refusal, if any
+    // Set when another transaction spent the funding output first (e.g. the peer's
+    // commitment): `closing_txid` is that transaction; not an error.
+    std::string note;
   };
   void close_channel(const ChannelId& id, bool force, std::function<void(Result<CloseResult>)> done);
   // A payment's outcome: `done` runs once it is no longer pending (succeeded or every
@@ -158,6 +170,19 @@ class Node final : private PeerHandler {
   Status resolve_outgoing_onchain(const ChannelId& channel_id, uint64_t htlc_id,
                                   const std::optional<Preimage>& preimage);
 
+  // Development only (dev_allow_cheat): our current commitment, fully signed, NOT broadcast.
+  struct SignedCommitment {
+    Bytes tx;
+    Txid txid;
+    uint64_t commitment_number = 0;
+  };
+  Result<SignedCommitment> dev_signed_commitment(const ChannelId& id) const;
+  // Development only (dev_allow_cheat): broadcasts the newest commitment of ours that we
+  // revoked (kept in memory, only with dev_allow_cheat, since this process started): the
+  // peer's penalty takes the whole channel.
+  void dev_broadcast_revoked(const ChannelId& id,
+                             std::function<void(Result<SignedCommitment>)> done);
+
   void new_address(std::function<void(Result<std::string>)> done);
   void list_unspent(std::function<void(Result<std::vector<chain::Utxo>>)> done);
 
@@ -183,6 +208,7 @@ class Node final : private PeerHandler {
   struct Held;
   struct FailInfo;
   struct Switch;
+  friend class ChainWatch;
 
   // PeerHandler.
   void on_peer_connected(const NodeId& id) override;
@@ -214,7 +240,17 @@ class Node final : private PeerHandler {
   bool turn_end_work() const;
   void on_committed(uint64_t batch, Status status);
   void handle_event(uint64_t key_index, const channel::Event& e);
-  void broadcast(uint64_t key_index, const channel::BroadcastTx& tx);
+  // Hands `tx` to the L1; `then` runs once the L1 answered (the error to the peer that
+  // follows our commitment).
+  void broadcast(uint64_t key_index, const channel::BroadcastTx& tx,
+                 std::function<void()> then = {});
+  // Takes the `error` messages out of Outputs that broadcast our commitment.
+  static std::vector<wire::Message> hold_errors_behind_commitment(channel::Outputs& out);
+  // What spent the funding output before our commitment could: looked up in the L1's
+  // mempool (at most MAX_MEMPOOL_SCAN transactions); `done` gets its txid and a sentence.
+  static constexpr size_t MAX_MEMPOOL_SCAN = 5000;
+  void find_funding_spend(uint64_t key_index,
+                          std::function<void(std::optional<Txid>, std::string)> done);
   void send_to_peer(const NodeId& peer, uint64_t generation, const wire::Message& m);
 
   // L1: funding, blocks (node_chain.cpp).
@@ -263,6 +299,14 @@ class Node final : private PeerHandler {
   NodeId m_node_id;
   std::unique_ptr<ChannelStore> m_store;
   std::unique_ptr<PeerManager> m_peers;
+  std::unique_ptr<ChainWatch> m_watch;
+  // dev_allow_cheat only: per channel, our current signed commitment and the newest revoked
+  // one (memory only).
+  struct DevCommitments {
+    std::optional<SignedCommitment> current, revoked;
+  };
+  std::map<uint64_t, DevCommitments> m_dev_commitments;
+  void dev_keep_commitments(Channel& c);
 
   std::map<uint64_t, std::unique_ptr<Channel>> m_channels;       // by key index
   std::map<std::pair<NodeId, ChannelId>, uint64_t> m_by_id;      // (peer, current id) -> key
@@ -309,6 +353,7 @@ struct ChannelView {
   std::optional<ShortChannelId> short_channel_id;
   std::optional<Txid> closing_txid;
   Sat closing_fee;
+  std::optional<OnchainView> onchain;  // once a resolver watches the funding output
 };
 
 // One attempt of a payment: one HTLC on one of our channels.

@@ -2,11 +2,13 @@
 // records go into the loop turn's batch; every action behind a record waits in one FIFO
 // queue until its batch is durable; the batch is committed at the end of the loop turn
 // (a uv_check handle) on the store's writer thread, one batch in flight at a time.
+#include <algorithm>
 #include <cstdlib>
 
 #include "bitcoin/tx.h"
 #include "channeld/node_internal.h"
 #include "common/overloaded.h"
+#include "channeld/onchain_watch.h"
 
 namespace fulgur::channeld {
 
@@ -29,6 +31,10 @@ void Node::apply(Channel& c, channel::Outputs out, bool after_batch) {
   // unknown to the trackers. What the switch then does on other channels (or this one) is
   // queued behind, and waits for that batch too.
   std::vector<channel::Event> htlc_events;
+  // Failing a channel hands out an `error` and our commitment. The error waits until the
+  // L1 has answered our broadcast: sent first, it makes the peer broadcast its own
+  // commitment, which could reach the L1 before ours.
+  std::vector<wire::Message> after_commitment = hold_errors_behind_commitment(out);
   for (auto& action : out.actions) {
     std::visit(
         Overloaded{
@@ -36,6 +42,7 @@ void Node::apply(Channel& c, channel::Outputs out, bool after_batch) {
               ChannelStore::put_channel(m_batch, ChannelRecord{key, peer, c.scid, std::move(p.record)});
               c.persisted = true;
               ++m_records_written;
+              if (m_watch) m_watch->channel_changed(key);
               after_batch = true;
             },
             [&](channel::SendMessage& s) {
@@ -45,7 +52,17 @@ void Node::apply(Channel& c, channel::Outputs out, bool after_batch) {
               });
             },
             [&](channel::BroadcastTx& tx) {
-              enqueue(after_batch, [this, key, tx = std::move(tx)] { broadcast(key, tx); });
+              std::function<void()> then;
+              if (tx.kind == channel::TxKind::Commitment && !after_commitment.empty()) {
+                uint64_t gen = m_peer_generation[peer];
+                then = [this, peer, gen, msgs = std::move(after_commitment)] {
+                  for (const auto& m : msgs) send_to_peer(peer, gen, m);
+                };
+                after_commitment.clear();
+              }
+              enqueue(after_batch, [this, key, tx = std::move(tx), then = std::move(then)] {
+                broadcast(key, tx, then);
+              });
             },
             [&](channel::Event& e) {
               if (is_htlc_event(e)) {
@@ -81,6 +98,22 @@ void Node::apply(Channel& c, channel::Outputs out, bool after_batch) {
   refresh_switch_entry(c);
   for (const auto& e : htlc_events) on_htlc_event(key, e);
   drain();
+}
+
+std::vector<wire::Message> Node::hold_errors_behind_commitment(channel::Outputs& out) {
+  bool commitment = std::any_of(out.actions.begin(), out.actions.end(), [](const auto& a) {
+    const auto* tx = std::get_if<channel::BroadcastTx>(&a);
+    return tx != nullptr && tx->kind == channel::TxKind::Commitment;
+  });
+  std::vector<wire::Message> held;
+  if (!commitment) return held;
+  std::erase_if(out.actions, [&](channel::Action& a) {
+    auto* send = std::get_if<channel::SendMessage>(&a);
+    if (send == nullptr || !std::holds_alternative<wire::msg::Error>(send->message)) return false;
+    held.push_back(std::move(send->message));
+    return true;
+  });
+  return held;
 }
 
 void Node::enqueue(bool after_batch, std::function<void()> run) {
@@ -120,7 +153,10 @@ void Node::when_idle(std::function<void()> fn) {
 }
 
 void Node::maybe_commit() {
-  if (m_batch.empty() || !m_store || m_store->in_flight()) return;
+  if (!m_store || m_store->in_flight()) return;
+  // The channel resolvers get the states of this batch, and their records join it.
+  if (m_watch) m_watch->flush();
+  if (m_batch.empty()) return;
   uint64_t id = m_batch_id++;
   Batch batch = std::move(m_batch);
   m_batch = Batch{};
@@ -179,9 +215,25 @@ void Node::send_to_peer(const NodeId& peer, uint64_t generation, const wire::Mes
   }
 }
 
-void Node::broadcast(uint64_t key, const channel::BroadcastTx& tx) {
+namespace {
+// The L1 refuses a transaction because an input is already spent: by a transaction in its
+// mempool (bitcoind: txn-mempool-conflict, or a replacement it will not take) or in a block
+// (bad-txns-inputs-missingorspent).
+bool input_already_spent(const chain::ChainError& e) {
+  for (const char* reason : {"txn-mempool-conflict", "missingorspent", "missing-inputs",
+                             "rejecting replacement"}) {
+    if (e.message.find(reason) != std::string::npos) return true;
+  }
+  return false;
+}
+}  // namespace
+
+void Node::broadcast(uint64_t key, const channel::BroadcastTx& tx, std::function<void()> then) {
   auto it = m_channels.find(key);
-  if (it == m_channels.end()) return;
+  if (it == m_channels.end()) {
+    if (then) then();
+    return;
+  }
   Channel& c = *it->second;
   auto parsed = bitcoin::parse_transaction(tx.tx);
   if (!parsed) {
@@ -189,6 +241,7 @@ void Node::broadcast(uint64_t key, const channel::BroadcastTx& tx) {
     auto waiters = std::move(c.close_waiters);
     c.close_waiters.clear();
     for (auto& w : waiters) w(fail("no transaction to broadcast"));
+    if (then) then();
     return;
   }
   Txid txid = parsed->txid();
@@ -199,6 +252,9 @@ void Node::broadcast(uint64_t key, const channel::BroadcastTx& tx) {
     case channel::TxKind::Commitment:
       what = "commitment";
       c.closing_txid = txid;
+      // The channel resolver rebroadcasts it on every block until the funding output is
+      // spent (and offers our anchor for CPFP).
+      if (m_watch) m_watch->local_commitment(key, *parsed);
       break;
     case channel::TxKind::MutualClose:
       what = "mutual close";
@@ -207,7 +263,8 @@ void Node::broadcast(uint64_t key, const channel::BroadcastTx& tx) {
       break;
   }
   m_log.info("channel {}: broadcasting {} transaction {}", key, what, txid.to_hex());
-  auto finish = [this, key, kind = tx.kind, txid](std::string error) {
+  auto finish = [this, key, kind = tx.kind, txid](std::string error, std::optional<Txid> spend,
+                                                  std::string note) {
     auto ch = m_channels.find(key);
     if (ch == m_channels.end()) return;
     Channel& chan = *ch->second;
@@ -225,23 +282,85 @@ void Node::broadcast(uint64_t key, const channel::BroadcastTx& tx) {
     }
     auto waiters = std::move(chan.close_waiters);
     chan.close_waiters.clear();
-    for (auto& w : waiters) w(CloseResult{key, txid, error});
+    for (auto& w : waiters) w(CloseResult{key, spend.value_or(txid), error, note});
   };
   if (!m_async_l1) {
     m_log.warn("channel {}: no L1 configured; {} transaction not broadcast", key, what);
-    return finish("no L1 configured");
+    finish("no L1 configured", std::nullopt, "");
+    if (then) then();
+    return;
   }
-  m_async_l1->run([raw = tx.tx](chain::L1& l1) { return l1.send_raw_transaction(raw); },
-                  [this, key, what, finish](chain::ChainResult<Txid> r) {
-                    std::string error;
-                    // Already known (mempool or chain) is what a rebroadcast expects.
-                    if (!r && !r.error().is_rpc(chain::RpcCode::VerifyAlreadyInChain) &&
-                        r.error().message.find("already") == std::string::npos) {
-                      error = r.error().describe();
-                      m_log.warn("channel {}: {} transaction refused: {}", key, what, error);
-                    }
-                    finish(error);
-                  });
+  m_async_l1->run(
+      [raw = tx.tx](chain::L1& l1) { return l1.send_raw_transaction(raw); },
+      [this, key, what, kind = tx.kind, txid, finish, then](chain::ChainResult<Txid> r) {
+        std::string error;
+        // Already known (mempool or chain) is what a rebroadcast expects.
+        if (!r && !r.error().is_rpc(chain::RpcCode::VerifyAlreadyInChain) &&
+            r.error().message.find("already") == std::string::npos) {
+          if (kind == channel::TxKind::Commitment && input_already_spent(r.error())) {
+            // Another transaction spent the funding output first (the peer's commitment,
+            // most likely): the channel closes by it, which is no failure of the close.
+            m_log.info("channel {}: our commitment {} conflicts with a spend of the funding "
+                       "output already on the L1 ({})", key, txid.to_hex(),
+                       r.error().describe());
+            find_funding_spend(key, [finish, then](std::optional<Txid> spend, std::string note) {
+              finish("", spend, std::move(note));
+              if (then) then();
+            });
+            return;
+          }
+          error = r.error().describe();
+          m_log.warn("channel {}: {} transaction refused: {}", key, what, error);
+        }
+        finish(error, std::nullopt, "");
+        if (then) then();
+      });
+}
+
+void Node::find_funding_spend(uint64_t key,
+                              std::function<void(std::optional<Txid>, std::string)> done) {
+  auto it = m_channels.find(key);
+  if (it == m_channels.end() || !m_async_l1) return done(std::nullopt, "");
+  const auto& s = it->second->state();
+  bitcoin::OutPoint funding{s.funding_txid, s.funding_output_index};
+  m_async_l1->run(
+      [funding](chain::L1& l1) -> chain::ChainResult<std::optional<Bytes>> {
+        auto pool = l1.get_raw_mempool();
+        if (!pool) return Unexpected{pool.error()};
+        size_t looked = 0;
+        for (const Txid& t : *pool) {
+          if (++looked > MAX_MEMPOOL_SCAN) break;
+          auto raw = l1.get_raw_transaction(t);
+          if (!raw) continue;  // left the mempool meanwhile
+          auto tx = bitcoin::parse_transaction(raw->raw);
+          if (!tx) continue;
+          for (const auto& in : tx->inputs) {
+            if (in.prevout == funding) return std::optional<Bytes>(raw->raw);
+          }
+        }
+        return std::optional<Bytes>();
+      },
+      [this, key, done](chain::ChainResult<std::optional<Bytes>> found) {
+        auto ch = m_channels.find(key);
+        std::optional<bitcoin::Transaction> tx;
+        if (found && *found) {
+          if (auto parsed = bitcoin::parse_transaction(**found)) tx = std::move(*parsed);
+        }
+        if (!tx || ch == m_channels.end()) {
+          return done(std::nullopt,
+                      "the funding output is already spent on chain: the channel closes by "
+                      "that transaction (listchannels shows its resolution)");
+        }
+        std::string kind = m_watch ? m_watch->spend_kind(key, *tx) : "unknown";
+        Txid spend = tx->txid();
+        ch->second->closing_txid = spend;
+        std::string by = kind == "remote_commitment" || kind == "remote_next_commitment"
+                             ? "the peer's commitment"
+                             : kind;
+        m_log.info("channel {}: closing by {} {}", key, by, spend.to_hex());
+        done(spend, "closing by " + by + " " + spend.to_hex() +
+                        ", which reached the L1 before our commitment");
+      });
 }
 
 void Node::handle_event(uint64_t key, const channel::Event& e) {

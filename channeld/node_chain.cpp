@@ -8,6 +8,7 @@
 #include "bitcoin/tx.h"
 #include "channel/commitment.h"
 #include "channeld/node_internal.h"
+#include "channeld/onchain_watch.h"
 
 namespace fulgur::channeld {
 
@@ -144,6 +145,7 @@ void Node::on_block_event(const chain::BlockEvent& e) {
   }
   on_height(m_height);
   refresh_depths();
+  if (m_watch) m_watch->on_tip_changed();
 }
 
 void Node::refresh_depths() {

@@ -191,7 +191,7 @@ void Node::close_channel(const ChannelId& id, bool force,
   if (!key) return done(fail("unknown channel " + id.to_hex()));
   Channel& c = *m_channels.at(*key);
   if (c.finished()) {
-    if (c.closing_txid) return done(CloseResult{*key, *c.closing_txid, ""});
+    if (c.closing_txid) return done(CloseResult{*key, *c.closing_txid, "", ""});
     return done(fail(std::string("channel is already ") + channel::to_string(c.phase())));
   }
   if (force) {

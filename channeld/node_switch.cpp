@@ -251,6 +251,13 @@ void Node::on_incoming_htlc(Channel& c, uint64_t htlc_id, Msat amount, const Pay
   std::visit(Overloaded{
                  [&](payment::Forward& f) { forward(std::move(f)); },
                  [&](payment::FinalHtlc& h) {
+                   if (m_config.dev_hold_htlcs) {
+                     // Development only: the HTLC stays in flight; on chain it is claimed
+                     // (node_onchain.cpp).
+                     m_log.info("channel {}: holding HTLC {} (dev-hold-htlcs)", c.key_index,
+                                htlc_id);
+                     return;
+                   }
                    auto out = m_switch->registry.on_htlc(std::move(h), m_height, unix_now());
                    for (const auto& p : out.persist) ChannelStore::put_invoice(m_batch, p);
                    for (const auto& paid : out.paid) {

@@ -53,6 +53,15 @@ void add_channeld_options(CLI::App& app, ChanneldOptions& o) {
       ->capture_default_str();
   app.add_option("--block-poll-ms", o.block_poll_ms, "how often the L1 tip is polled")
       ->capture_default_str();
+  app.add_option("--sweep-feerate-floor-perkw", o.sweep_feerate_floor,
+                 "the least feerate of on-chain claims (sweeps, penalties); else the L1's "
+                 "estimate")->capture_default_str();
+  app.add_option("--dev-allow-cheat", o.dev_allow_cheat,
+                 "DEVELOPMENT ONLY: allow dev-signed-commitment (hands out our commitment, "
+                 "which is a way to cheat once it is revoked)")->capture_default_str();
+  app.add_option("--dev-hold-htlcs", o.dev_hold_htlcs,
+                 "DEVELOPMENT ONLY: keep HTLCs paid to us in flight (never settled off chain)")
+      ->capture_default_str();
 }
 
 Result<NodeConfig> node_config(const ChanneldOptions& o, const daemon::CommonOptions& common) {
@@ -100,6 +109,9 @@ Result<NodeConfig> node_config(const ChanneldOptions& o, const daemon::CommonOpt
   c.policy.htlc_maximum_msat = o.htlc_maximum_msat == 0 ? Msat::max() : Msat(o.htlc_maximum_msat);
   c.mpp_timeout_s = o.mpp_timeout_s;
   c.accept_keysend = o.accept_keysend;
+  c.sweep_feerate_floor = FeeratePerKw(std::max<uint32_t>(o.sweep_feerate_floor, 253));
+  c.dev_allow_cheat = o.dev_allow_cheat;
+  c.dev_hold_htlcs = o.dev_hold_htlcs;
   if (c.commit_feerate < c.channel.min_feerate || c.commit_feerate > c.channel.max_feerate) {
     return fail("--commit-feerate-perkw outside " + to_string(c.channel.min_feerate) + ".." +
                 to_string(c.channel.max_feerate));

@@ -42,6 +42,9 @@ struct ChanneldOptions {
   uint64_t reconnect_min_ms = 500;
   uint64_t reconnect_max_ms = 60'000;
   uint64_t block_poll_ms = 1000;
+  uint32_t sweep_feerate_floor = 253;
+  bool dev_allow_cheat = false;
+  bool dev_hold_htlcs = false;
 };
 
 void add_channeld_options(CLI::App& app, ChanneldOptions& options);

@@ -27,6 +27,33 @@ void fill_peer(schema::PeerEntry::Builder out, const PeerInfo& p, size_t channel
   out.setChannels(static_cast<uint32_t>(channels));
 }
 
+void fill_onchain(schema::OnchainState::Builder out, const OnchainView& v) {
+  out.setPhase(v.phase);
+  out.setSpendKind(v.spend_kind);
+  out.setSpendTxid(v.spend_txid ? v.spend_txid->to_hex() : "");
+  out.setSpendHeight(v.spend_height);
+  out.setSpendConfirmations(v.spend_confirmations);
+  auto outputs = out.initOutputs(static_cast<unsigned>(v.outputs.size()));
+  for (unsigned i = 0; i < outputs.size(); ++i) {
+    const auto& o = v.outputs[i];
+    outputs[i].setOutpoint(o.outpoint);
+    outputs[i].setRole(o.role);
+    outputs[i].setAmountSat(o.amount.value());
+    outputs[i].setStatus(o.status);
+    outputs[i].setSpentBy(o.spent_by ? o.spent_by->to_hex() : "");
+  }
+  auto claims = out.initClaims(static_cast<unsigned>(v.claims.size()));
+  for (unsigned i = 0; i < claims.size(); ++i) {
+    const auto& c = v.claims[i];
+    claims[i].setTxid(c.txid.to_hex());
+    claims[i].setKind(c.kind);
+    claims[i].setConfirmations(c.confirmations);
+    claims[i].setAmountSat(c.amount.value());
+  }
+  out.setConfirmedSat(v.confirmed_sat.value());
+  out.setPendingSat(v.pending_sat.value());
+}
+
 void fill_channel(schema::ChannelEntry::Builder out, const ChannelView& v) {
   const auto& s = v.state;
   out.setChannelId(s.channel_id.to_hex());
@@ -57,6 +84,8 @@ void fill_channel(schema::ChannelEntry::Builder out, const ChannelView& v) {
   out.setClosingFeeSat(v.closing_fee.value());
   out.setLocalCommitmentNumber(s.local_commit.number);
   out.setPushMsat(s.push_msat.value());
+  out.setHasOnchain(v.onchain.has_value());
+  if (v.onchain) fill_onchain(out.initOnchain(), *v.onchain);
 }
 
 }  // namespace
@@ -159,6 +188,7 @@ kj::Promise<void> ChanneldServer::close(CloseContext context) {
     auto results = context.getResults();
     if (!r) return set_error(results.initError(), "close_failed", r.error().message);
     results.setClosingTxid(r->closing_txid.to_hex());
+    results.setNote(r->note);
     if (auto v = m_node.channel_view(r->key_index)) fill_channel(results.initChannel(), *v);
     if (!r->broadcast_error.empty()) {
       set_error(results.initError(), "broadcast_failed", r->broadcast_error);
@@ -201,6 +231,65 @@ kj::Promise<void> ChanneldServer::listFunds(ListFundsContext context) {
       out[i].setOurAmountMsat(v.state.local_commit.spec.to_us.value());
       out[i].setFundingSat(v.state.funding_amount.value());
     }
+  });
+}
+
+kj::Promise<void> ChanneldServer::devSignedCommitment(DevSignedCommitmentContext context) {
+  auto results = context.getResults();
+  auto id = ChannelId::from_hex(context.getParams().getChannelId().cStr());
+  if (!id) {
+    set_error(results.initError(), "bad_argument", "channel id must be 32 bytes of hex");
+    return kj::READY_NOW;
+  }
+  if (!m_node.config().dev_allow_cheat) {
+    set_error(results.initError(), "not_allowed",
+              "dev-signed-commitment needs channeld started with dev-allow-cheat=1 "
+              "(development only)");
+    return kj::READY_NOW;
+  }
+  if (!m_node.find_channel(*id)) {
+    set_error(results.initError(), "unknown_channel", "no channel " + id->to_hex());
+    return kj::READY_NOW;
+  }
+  auto c = m_node.dev_signed_commitment(*id);
+  if (!c) {
+    set_error(results.initError(), "no_commitment", c.error().message);
+    return kj::READY_NOW;
+  }
+  results.setTx(to_hex(c->tx));
+  results.setTxid(c->txid.to_hex());
+  results.setCommitmentNumber(c->commitment_number);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> ChanneldServer::devBroadcastRevoked(DevBroadcastRevokedContext context) {
+  auto results = context.getResults();
+  auto id = ChannelId::from_hex(context.getParams().getChannelId().cStr());
+  if (!id) {
+    set_error(results.initError(), "bad_argument", "channel id must be 32 bytes of hex");
+    return kj::READY_NOW;
+  }
+  if (!m_node.config().dev_allow_cheat) {
+    set_error(results.initError(), "not_allowed",
+              "dev-broadcast-revoked needs channeld started with dev-allow-cheat=1 "
+              "(development only)");
+    return kj::READY_NOW;
+  }
+  if (!m_node.find_channel(*id)) {
+    set_error(results.initError(), "unknown_channel", "no channel " + id->to_hex());
+    return kj::READY_NOW;
+  }
+  auto p = pending<Result<Node::SignedCommitment>>();
+  m_node.dev_broadcast_revoked(*id, p.deliver);
+  return p.promise.then([context](Result<Node::SignedCommitment> r) mutable {
+    auto out = context.getResults();
+    if (!r) {
+      bool none = r.error().message.find("no revoked commitment") != std::string::npos;
+      return set_error(out.initError(), none ? "no_commitment" : "broadcast_failed",
+                       r.error().message);
+    }
+    out.setTxid(r->txid.to_hex());
+    out.setCommitmentNumber(r->commitment_number);
   });
 }
 

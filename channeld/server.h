@@ -30,6 +30,8 @@ class ChanneldServer final : public daemon::DaemonServer<ipc::schema::Channeld> 
   kj::Promise<void> listInvoices(ListInvoicesContext context) override;
   kj::Promise<void> pay(PayContext context) override;
   kj::Promise<void> listForwards(ListForwardsContext context) override;
+  kj::Promise<void> devSignedCommitment(DevSignedCommitmentContext context) override;
+  kj::Promise<void> devBroadcastRevoked(DevBroadcastRevokedContext context) override;
 
  private:
   Node& m_node;

@@ -14,6 +14,7 @@ constexpr uint8_t RECORD_VERSION = 1;
 constexpr uint8_t CHANNEL_RECORD_VERSION = 2;
 const char* const META_NEXT_KEY_INDEX = "next_key_index";
 const char* const META_SHUTDOWN_SCRIPT = "shutdown_script";
+const char* const META_ONCHAIN_BLOCKS = "onchain_blocks";
 
 const char* table_name(TableId t) {
   switch (t) {
@@ -24,6 +25,7 @@ const char* table_name(TableId t) {
     case TableId::Forwards: return "forwards";
     case TableId::Payments: return "outgoing_payments";
     case TableId::Meta: return "node_meta";
+    case TableId::Onchain: return "onchain";
   }
   return "?";
 }
@@ -119,6 +121,15 @@ void ChannelStore::put_shutdown_script(Batch& b, ByteSpan script) {
   b.put(TableId::Meta, Bytes(key.begin(), key.end()), Bytes(script.begin(), script.end()));
 }
 
+void ChannelStore::put_resolver(Batch& b, uint64_t key_index, ByteSpan record) {
+  b.put(TableId::Onchain, u64_key(key_index), Bytes(record.begin(), record.end()));
+}
+
+void ChannelStore::put_onchain_blocks(Batch& b, ByteSpan value) {
+  std::string key = META_ONCHAIN_BLOCKS;
+  b.put(TableId::Meta, Bytes(key.begin(), key.end()), Bytes(value.begin(), value.end()));
+}
+
 ChannelStore::ChannelStore(uv_loop_t* loop, store::Environment& env)
     : m_loop(loop), m_env(env), m_async(new uv_async_t{}) {
   uv_async_init(loop, m_async, &ChannelStore::on_async);
@@ -133,7 +144,7 @@ ChannelStore::~ChannelStore() { close(); }
 Result<std::unique_ptr<ChannelStore>> ChannelStore::open(uv_loop_t* loop, store::Environment& env) {
   std::map<TableId, MDB_dbi> tables;
   for (TableId t : {TableId::Channels, TableId::Peers, TableId::Incoming, TableId::Invoices,
-                    TableId::Forwards, TableId::Payments, TableId::Meta}) {
+                    TableId::Forwards, TableId::Payments, TableId::Meta, TableId::Onchain}) {
     auto dbi = env.open_table(table_name(t));
     if (!dbi) return fail("store: " + dbi.error().message);
     tables[t] = *dbi;
@@ -193,6 +204,14 @@ Result<StoreContents> ChannelStore::load() {
   FULGUR_TRY_STATUS(each(TableId::Payments, [&](ByteSpan, ByteSpan v) {
     out.payments.emplace_back(v.begin(), v.end());
   }));
+  FULGUR_TRY_STATUS(each(TableId::Onchain, [&](ByteSpan k, ByteSpan v) {
+    auto key = store::U64Codec::decode(k);
+    if (!key) {
+      out.corrupt.push_back("resolver key");
+      return;
+    }
+    out.resolvers[*key] = Bytes(v.begin(), v.end());  // decoded (and checked) by the resolver
+  }));
   std::string meta_key = META_NEXT_KEY_INDEX;
   auto next = txn->get(m_tables[TableId::Meta], as_bytes(meta_key));
   if (!next) return fail("store: " + next.error().message);
@@ -205,6 +224,10 @@ Result<StoreContents> ChannelStore::load() {
   auto script = txn->get(m_tables[TableId::Meta], as_bytes(script_key));
   if (!script) return fail("store: " + script.error().message);
   if (*script) out.shutdown_script.assign((*script)->begin(), (*script)->end());
+  std::string blocks_key = META_ONCHAIN_BLOCKS;
+  auto blocks = txn->get(m_tables[TableId::Meta], as_bytes(blocks_key));
+  if (!blocks) return fail("store: " + blocks.error().message);
+  if (*blocks) out.onchain_blocks.assign((*blocks)->begin(), (*blocks)->end());
   return out;
 }
 

@@ -4,7 +4,8 @@
 // the onion of an HTLC the peer offered, until it is resolved), lib/payment's records under
 // the keys it chose: `invoices` (invoices and keysend receipts), `forwards` (incoming <->
 // outgoing HTLC links), `outgoing_payments` (our payment attempts); `node_meta` (the next
-// channel key index, the shutdown script).
+// channel key index, the shutdown script, the blocks the resolvers saw), `onchain` (key
+// index -> the channel resolver's record, lib/channel/onchain.h).
 //
 // Group commit: every change made during one loop turn goes into one Batch; the batch is
 // written in ONE write transaction (one fsync) on a writer thread while the loop carries
@@ -34,7 +35,9 @@
 
 namespace fulgur::channeld {
 
-enum class TableId : uint8_t { Channels, Peers, Incoming, Invoices, Forwards, Payments, Meta };
+enum class TableId : uint8_t {
+  Channels, Peers, Incoming, Invoices, Forwards, Payments, Meta, Onchain
+};
 
 // Puts (value) and erases (nothing) keyed by table and key; the last change to a key wins.
 class Batch {
@@ -87,6 +90,8 @@ struct StoreContents {
   std::vector<Bytes> payments;
   uint64_t next_key_index = 0;
   Bytes shutdown_script;  // where mutual closes pay us (a wallet address), empty if unset
+  std::map<uint64_t, Bytes> resolvers;  // key index -> channel resolver record
+  Bytes onchain_blocks;  // the blocks fed to the resolvers (channeld/onchain_watch.h)
   std::vector<std::string> corrupt;  // records that did not decode (reported, skipped)
 };
 
@@ -122,6 +127,8 @@ class ChannelStore {
   static void put_payment(Batch& b, const payment::Persist& p);
   static void put_next_key_index(Batch& b, uint64_t next);
   static void put_shutdown_script(Batch& b, ByteSpan script);
+  static void put_resolver(Batch& b, uint64_t key_index, ByteSpan record);
+  static void put_onchain_blocks(Batch& b, ByteSpan value);
 
  private:
   ChannelStore(uv_loop_t* loop, store::Environment& env);

@@ -21,6 +21,37 @@ json to_json(schema::PeerEntry::Reader p) {
           {"channels", p.getChannels()}};
 }
 
+json to_json(schema::OnchainState::Reader o) {
+  auto text_or_null = [](capnp::Text::Reader t) {
+    return t.size() == 0 ? json(nullptr) : json(t.cStr());
+  };
+  json outputs = json::array();
+  for (auto x : o.getOutputs()) {
+    outputs.push_back({{"outpoint", x.getOutpoint().cStr()},
+                       {"role", x.getRole().cStr()},
+                       {"amount_sat", x.getAmountSat()},
+                       {"status", x.getStatus().cStr()},
+                       {"spent_by", text_or_null(x.getSpentBy())}});
+  }
+  json claims = json::array();
+  for (auto x : o.getClaims()) {
+    claims.push_back({{"txid", x.getTxid().cStr()},
+                      {"kind", x.getKind().cStr()},
+                      {"status", x.getConfirmations() > 0 ? "confirmed" : "pending"},
+                      {"confirmations", x.getConfirmations()},
+                      {"amount_sat", x.getAmountSat()}});
+  }
+  return {{"phase", o.getPhase().cStr()},
+          {"spend_kind", text_or_null(o.getSpendKind())},
+          {"spend_txid", text_or_null(o.getSpendTxid())},
+          {"spend_height", o.getSpendHeight()},
+          {"spend_confirmations", o.getSpendConfirmations()},
+          {"outputs", outputs},
+          {"claims", claims},
+          {"confirmed_sat", o.getConfirmedSat()},
+          {"pending_sat", o.getPendingSat()}};
+}
+
 json to_json(schema::ChannelEntry::Reader c) {
   json htlcs = json::array();
   for (auto h : c.getHtlcs()) {
@@ -33,7 +64,7 @@ json to_json(schema::ChannelEntry::Reader c) {
   auto text_or_null = [](capnp::Text::Reader t) {
     return t.size() == 0 ? json(nullptr) : json(t.cStr());
   };
-  return {{"channel_id", c.getChannelId().cStr()},
+  json out = {{"channel_id", c.getChannelId().cStr()},
           {"peer_id", c.getPeerId().cStr()},
           {"state", c.getState().cStr()},
           {"channel_type", c.getChannelType().cStr()},
@@ -52,6 +83,8 @@ json to_json(schema::ChannelEntry::Reader c) {
           {"closing_txid", text_or_null(c.getClosingTxid())},
           {"closing_fee_sat", c.getClosingFeeSat()},
           {"local_commitment_number", c.getLocalCommitmentNumber()}};
+  out["onchain"] = c.getHasOnchain() ? to_json(c.getOnchain()) : json(nullptr);
+  return out;
 }
 
 }  // namespace
@@ -125,6 +158,27 @@ void register_channel_commands(CLI::App& app, Context& ctx) {
                 });
               });
 
+  add_command(app, ctx, "listonchain",
+              "the on-chain resolution (BOLT 5) of every channel whose funding output is "
+              "spent: what spent it, each output, each claim (kind, txid, confirmations, "
+              "amount) and the totals swept to our wallet",
+              [](const Context& c) {
+                return with_channeld(c, QUICK_MS, [](schema::Channeld::Client& client) {
+                  return client.listChannelsRequest().send().then([](auto r) -> CommandResult {
+                    json channels = json::array();
+                    for (auto ch : r.getChannels()) {
+                      if (!ch.getHasOnchain() || ch.getOnchain().getPhase() == "watching") continue;
+                      json entry = to_json(ch.getOnchain());
+                      entry["channel_id"] = ch.getChannelId().cStr();
+                      entry["state"] = ch.getState().cStr();
+                      entry["funding_sat"] = ch.getFundingSat();
+                      channels.push_back(std::move(entry));
+                    }
+                    return json{{"channels", channels}};
+                  });
+                });
+              });
+
   struct CloseArgs {
     std::string channel_id;
     bool force = false;
@@ -142,8 +196,10 @@ void register_channel_commands(CLI::App& app, Context& ctx) {
           req.setForce(close->force);
           return req.send().then([](auto r) -> CommandResult {
             if (auto e = error_of(r.getError())) return Unexpected{*e};
-            return json{{"closing_txid", r.getClosingTxid().cStr()},
-                        {"channel", to_json(r.getChannel())}};
+            json out{{"closing_txid", r.getClosingTxid().cStr()},
+                     {"channel", to_json(r.getChannel())}};
+            if (r.hasNote() && r.getNote().size() > 0) out["note"] = r.getNote().cStr();
+            return out;
           });
         });
       });
@@ -189,6 +245,41 @@ void register_channel_commands(CLI::App& app, Context& ctx) {
                   });
                 });
               });
+
+  auto cheat = std::make_shared<std::string>();
+  add_command(app, ctx, "dev-signed-commitment",
+              "DEVELOPMENT ONLY (channeld with dev-allow-cheat=1): our current commitment, "
+              "fully signed, NOT broadcast",
+              [cheat](const Context& c) {
+                return with_channeld(c, QUICK_MS, [&](schema::Channeld::Client& client) {
+                  auto req = client.devSignedCommitmentRequest();
+                  req.setChannelId(*cheat);
+                  return req.send().then([](auto r) -> CommandResult {
+                    if (auto e = error_of(r.getError())) return Unexpected{*e};
+                    return json{{"tx", r.getTx().cStr()},
+                                {"txid", r.getTxid().cStr()},
+                                {"commitment_number", r.getCommitmentNumber()}};
+                  });
+                });
+              })
+      ->add_option("channel_id", *cheat, "the channel id (hex)")->required();
+
+  auto revoked = std::make_shared<std::string>();
+  add_command(app, ctx, "dev-broadcast-revoked",
+              "DEVELOPMENT ONLY (channeld with dev-allow-cheat=1): broadcasts our newest "
+              "REVOKED commitment (cheating: the peer's penalty takes the whole channel)",
+              [revoked](const Context& c) {
+                return with_channeld(c, QUICK_MS, [&](schema::Channeld::Client& client) {
+                  auto req = client.devBroadcastRevokedRequest();
+                  req.setChannelId(*revoked);
+                  return req.send().then([](auto r) -> CommandResult {
+                    if (auto e = error_of(r.getError())) return Unexpected{*e};
+                    return json{{"txid", r.getTxid().cStr()},
+                                {"commitment_number", r.getCommitmentNumber()}};
+                  });
+                });
+              })
+      ->add_option("channel_id", *revoked, "the channel id (hex)")->required();
 }
 
 }  // namespace fulgur::cli

@@ -45,7 +45,8 @@ CliError no_node_error(const std::filesystem::path& datadir);
 // One registration function per command group; each lives in its own file.
 void register_node_commands(CLI::App& app, Context& ctx);  // getinfo, stop
 void register_invoice_commands(CLI::App& app, Context& ctx);  // decodeinvoice
-// connect, listpeers, openchannel, listchannels, close, newaddr, listfunds
+// connect, listpeers, openchannel, listchannels, listonchain, close, newaddr, listfunds,
+// dev-signed-commitment, dev-broadcast-revoked
 void register_channel_commands(CLI::App& app, Context& ctx);
 // invoice, listinvoices, pay, keysend, listpayments, listforwards
 void register_payment_commands(CLI::App& app, Context& ctx);

@@ -238,6 +238,14 @@ ChainResult<FundResult> BitcoindL1::fund_raw_transaction(ByteSpan tx, const Fund
   if (options.fee_rate_sat_per_vb) opts["fee_rate"] = *options.fee_rate_sat_per_vb;
   if (options.change_address) opts["changeAddress"] = *options.change_address;
   if (options.lock_unspents) opts["lockUnspents"] = true;
+  if (options.change_position) opts["changePosition"] = *options.change_position;
+  if (!options.input_weights.empty()) {
+    json weights = json::array();
+    for (const auto& w : options.input_weights) {
+      weights.push_back({{"txid", w.txid.to_hex()}, {"vout", w.vout}, {"weight", w.weight}});
+    }
+    opts["input_weights"] = weights;
+  }
   FULGUR_TRY(json r, m_rpc.call("fundrawtransaction", json::array({to_hex(tx), opts})));
   FundResult out;
   FULGUR_TRY(out.tx, hex_field(r, "hex"));

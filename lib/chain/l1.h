@@ -66,9 +66,19 @@ struct Utxo {
   bool spendable = true;
 };
 
+// The weight of an input the wallet cannot sign (bitcoind's `input_weights`): outpoint,
+// scriptSig and witness included, so that the fee covers it.
+struct InputWeight {
+  Txid txid;
+  uint32_t vout = 0;
+  uint64_t weight = 0;
+};
+
 struct FundOptions {
   std::optional<uint64_t> fee_rate_sat_per_vb;  // bitcoind's `fee_rate` option
   std::optional<std::string> change_address;
+  std::optional<uint32_t> change_position;  // bitcoind's `changePosition`
+  std::vector<InputWeight> input_weights;   // for inputs that are not the wallet's
   bool lock_unspents = false;
 };
 

@@ -101,16 +101,21 @@ Status Resolver::load_snapshot(Snapshot snapshot) {
 }
 
 void Resolver::extend_history(const Commitment& c) {
+  if (m_history_index.size() != m_history.size()) {  // after a restore
+    m_history_index.clear();
+    for (size_t i = 0; i < m_history.size(); ++i) {
+      m_history_index[{m_history[i].htlc.offered_by_us, m_history[i].htlc.id}] = i;
+    }
+  }
   for (const Htlc& h : c.htlcs) {
-    auto it = std::find_if(m_history.begin(), m_history.end(), [&](const HtlcHistory& e) {
-      return e.htlc.offered_by_us == h.offered_by_us && e.htlc.id == h.id;
-    });
-    if (it == m_history.end()) {
+    auto [it, added] = m_history_index.try_emplace({h.offered_by_us, h.id}, m_history.size());
+    if (added) {
       m_history.push_back(HtlcHistory{h, c.number, c.number});
       continue;
     }
-    it->first_remote_number = std::min(it->first_remote_number, c.number);
-    it->last_remote_number = std::max(it->last_remote_number, c.number);
+    HtlcHistory& e = m_history[it->second];
+    e.first_remote_number = std::min(e.first_remote_number, c.number);
+    e.last_remote_number = std::max(e.last_remote_number, c.number);
   }
 }
 
@@ -157,11 +162,6 @@ void Resolver::process_tx(const bitcoin::Transaction& tx, uint32_t height, Outpu
     size_t index = find_output(prev);
     if (index != SIZE_MAX && !m_outputs[index].spent_by) on_output_spent(index, tx, i, height, out);
   }
-  // Our claims that confirmed.
-  Txid txid = tx.txid();
-  for (Claim& c : m_claims) {
-    if (!c.confirmed_height && c.tx.txid() == txid) c.confirmed_height = height;
-  }
 }
 
 void Resolver::on_funding_spent(const bitcoin::Transaction& tx, uint32_t height, Outputs& out) {
@@ -176,6 +176,10 @@ void Resolver::on_funding_spent(const bitcoin::Transaction& tx, uint32_t height,
 void Resolver::on_output_spent(size_t index, const bitcoin::Transaction& tx, size_t input,
                                uint32_t height, Outputs& out) {
   Txid txid = tx.txid();
+  // One of our claims confirmed (every claim spends a tracked output).
+  for (Claim& c : m_claims) {
+    if (!c.confirmed_height && c.tx.txid() == txid) c.confirmed_height = height;
+  }
   {
     TrackedOutput& o = m_outputs[index];
     o.spent_by = txid;

@@ -101,6 +101,10 @@ struct Config {
   // BOLT 5: outputs are irrevocably resolved once the resolving transaction is 100 deep;
   // the resolver watches until then and then reports ResolutionFinished.
   uint32_t final_depth = 100;
+  // option_anchors: once the cheater's to_local is this close to leaving its CSV lock and
+  // the penalty has not confirmed, each revoked output gets its own penalty (BOLT 5
+  // recommends 18).
+  uint32_t security_delay = 18;
 };
 
 // ---- the resolver's own state (persisted) ----
@@ -318,6 +322,12 @@ class Resolver {
   Result<bitcoin::Witness> sign_anchor_input(const bitcoin::Transaction& child,
                                              size_t index) const;
 
+  // What a transaction spending the funding output is, were it to confirm (e.g. the peer's
+  // commitment found in the mempool when ours was refused as a conflict).
+  SpendKind classify_spend(const bitcoin::Transaction& tx) const {
+    return classify(tx, m_tip).kind;
+  }
+
   // What the daemon must watch on chain.
   std::vector<bitcoin::OutPoint> watched_outpoints() const;
   Phase phase() const { return m_phase; }
@@ -372,6 +382,8 @@ class Resolver {
   bool ready(const TrackedOutput& o) const;
   void plan(Outputs& out, bool new_block);
   void plan_penalty(Outputs& out, bool new_block);
+  bool penalty_split() const;
+  void plan_split_penalties(const std::vector<size_t>& indexes, Outputs& out, bool new_block);
   void plan_output(size_t index, Outputs& out, bool new_block);
   Claim* live_claim(const std::vector<bitcoin::OutPoint>& claimed);
   void keep_alive(Claim& live, const std::vector<size_t>& indexes, Outputs& out, bool new_block);
@@ -396,6 +408,7 @@ class Resolver {
   ChannelInfo m_info;
   Snapshot m_snapshot;
   std::vector<HtlcHistory> m_history;
+  std::map<std::pair<bool, uint64_t>, size_t> m_history_index;  // (offered_by_us, id) -> entry
   std::map<PaymentHash, Preimage> m_preimages;
   uint32_t m_tip = 0;
   FeeratePerKw m_feerate{253};

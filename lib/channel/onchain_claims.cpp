@@ -115,6 +115,10 @@ void Resolver::plan_penalty(Outputs& out, bool new_block) {
     claimed.push_back(o.outpoint);
   }
   if (indexes.empty()) return;
+  if (penalty_split()) {
+    plan_split_penalties(indexes, out, new_block);
+    return;
+  }
   if (Claim* live = live_claim(claimed)) {
     keep_alive(*live, indexes, out, new_block);
     return;
@@ -134,6 +138,35 @@ void Resolver::plan_penalty(Outputs& out, bool new_block) {
   // Not even at the minimum relay feerate: give up what can never pay its own way.
   for (size_t i : indexes) {
     if (!build_sweep({i}, ClaimKind::Penalty, MIN_RELAY_FEERATE)) m_outputs[i].abandoned = true;
+  }
+}
+
+bool Resolver::penalty_split() const {
+  if (m_info.type != ChannelType::Anchors || !m_spend) return false;
+  // The cheater's to_local can be spent by it from block `expiry` on.
+  uint64_t expiry = uint64_t{m_spend->height} + m_info.their_to_self_delay;
+  return uint64_t{m_tip} + 1 + m_config.security_delay >= expiry;
+}
+
+void Resolver::plan_split_penalties(const std::vector<size_t>& indexes, Outputs& out,
+                                    bool new_block) {
+  // BOLT 5: if `option_anchor_outputs` applies: if confirmation doesn't happen before
+  // reaching `security_delay` blocks from expiry: SHOULD *resolve* revoked outputs in their
+  // own, separate penalty transactions. (A penalty for several outputs may be pinned.)
+  std::erase_if(m_claims, [](const Claim& c) {
+    return !c.confirmed_height && c.kind == ClaimKind::Penalty && c.claimed.size() > 1;
+  });
+  for (size_t i : indexes) {
+    if (Claim* live = live_claim({m_outputs[i].outpoint})) {
+      keep_alive(*live, {i}, out, new_block);
+      continue;
+    }
+    auto penalty = build_affordable({i}, ClaimKind::Penalty);
+    if (penalty) {
+      add_claim(std::move(*penalty), out);
+    } else {
+      m_outputs[i].abandoned = true;
+    }
   }
 }
 

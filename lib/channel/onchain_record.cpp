@@ -348,6 +348,8 @@ struct RecordCodec {
       e.first_remote_number = in.u64();
       e.last_remote_number = in.u64();
       if (e.first_remote_number > e.last_remote_number) in.bad();
+      // Each HTLC once.
+      if (!r.m_history_index.try_emplace({e.htlc.offered_by_us, e.htlc.id}, i).second) in.bad();
       r.m_history.push_back(e);
     }
     n = in.count(32);

@@ -47,6 +47,41 @@ struct HtlcEntry {
   cltvExpiry @4 :UInt32;
 }
 
+struct OnchainOutput {
+  outpoint @0 :Text;         # txid:vout
+  role @1 :Text;             # local_to_local, local_offered_htlc, local_received_htlc,
+                             # local_htlc_tx_output, to_remote, remote_offered_htlc,
+                             # remote_received_htlc, revoked_to_local, revoked_htlc,
+                             # revoked_htlc_tx_output
+  amountSat @2 :UInt64;
+  status @3 :Text;           # waiting, spent_by_us, spent_by_peer, abandoned (worth less
+                             # than its fee)
+  spentBy @4 :Text;          # the spending txid, empty while unspent
+}
+
+struct OnchainClaim {
+  txid @0 :Text;
+  kind @1 :Text;             # commitment, sweep, htlc_tx, penalty
+  confirmations @2 :UInt32;  # 0 while pending (rebroadcast on every block)
+  amountSat @3 :UInt64;      # what it pays to the L1 wallet
+}
+
+# The channel's on-chain resolution (BOLT 5): what spent the funding output and how each of
+# its outputs is being claimed.
+struct OnchainState {
+  phase @0 :Text;            # watching (funding output unspent), resolving, resolved
+  spendKind @1 :Text;        # mutual_close, local_commitment, remote_commitment,
+                             # remote_next_commitment, revoked_commitment,
+                             # unknown_commitment, unknown; empty while watching
+  spendTxid @2 :Text;
+  spendHeight @3 :UInt32;
+  spendConfirmations @4 :UInt32;
+  outputs @5 :List(OnchainOutput);
+  claims @6 :List(OnchainClaim);
+  confirmedSat @7 :UInt64;   # paid to the L1 wallet by confirmed claims
+  pendingSat @8 :UInt64;     # by claims not confirmed yet
+}
+
 struct ChannelEntry {
   channelId @0 :Text;        # hex; the temporary id until funding_created
   peerId @1 :Text;
@@ -69,6 +104,8 @@ struct ChannelEntry {
   closingFeeSat @16 :UInt64; # for a mutual close
   localCommitmentNumber @17 :UInt64;
   pushMsat @18 :UInt64;
+  hasOnchain @19 :Bool;      # a resolver watches the funding output (funded channels)
+  onchain @20 :OnchainState;
 }
 
 # One hop of a route, from our peer to the destination: the node and the channel that
@@ -196,10 +233,12 @@ interface Channeld extends(Daemon.Daemon) {
 
   # Mutual close (shutdown, closing_signed negotiation; pays our side to a new L1 wallet
   # address), waiting until the closing transaction is broadcast; or with `force`, our latest
-  # commitment is broadcast at once. Errors: bad_argument, unknown_channel, no_l1,
-  # close_failed, broadcast_failed (with `closingTxid` still set).
+  # commitment is broadcast at once (and only then the BOLT 1 `error` goes to the peer).
+  # When another transaction spent the funding output first (the peer's commitment), that
+  # is no error: `closingTxid` is that transaction and `note` says so. Errors: bad_argument,
+  # unknown_channel, no_l1, close_failed, broadcast_failed (with `closingTxid` still set).
   close @5 (channelId :Text, force :Bool)
-      -> (error :CallError, channel :ChannelEntry, closingTxid :Text);
+      -> (error :CallError, channel :ChannelEntry, closingTxid :Text, note :Text);
 
   # A new address of the L1 wallet. Errors: no_l1, wallet_failed.
   newAddress @6 () -> (error :CallError, address :Text);
@@ -240,4 +279,18 @@ interface Channeld extends(Daemon.Daemon) {
 
   # Every HTLC forwarded through this node, oldest first, and the fees earned.
   listForwards @13 () -> (forwards :List(ForwardEntry), feesEarnedMsat :UInt64);
+
+  # DEVELOPMENT ONLY, for tests of the penalty: our current commitment of the channel, fully
+  # signed, WITHOUT broadcasting it (once revoked, broadcasting it is cheating). Refused
+  # unless channeld runs with dev-allow-cheat=1. Errors: bad_argument, unknown_channel,
+  # not_allowed, no_commitment.
+  devSignedCommitment @14 (channelId :Text)
+      -> (error :CallError, tx :Text, txid :Text, commitmentNumber :UInt64);
+
+  # DEVELOPMENT ONLY, for the penalty demo and tests: broadcasts the newest commitment of
+  # ours that we revoked (kept in memory only when channeld runs with dev-allow-cheat=1):
+  # cheating, which the peer punishes by taking the whole channel. Errors: bad_argument,
+  # unknown_channel, not_allowed, no_commitment (none kept yet), broadcast_failed.
+  devBroadcastRevoked @15 (channelId :Text)
+      -> (error :CallError, txid :Text, commitmentNumber :UInt64);
 }

@@ -61,18 +61,33 @@ Sat Wallet::balance(const ChainState& chain) const {
 }
 
 namespace {
-// The fee for `tx` once every wallet input carries a 72-byte signature and a key.
+// The fee for `tx` once every wallet input carries a 72-byte signature and a key, and every
+// foreign input with a declared weight weighs that much.
 uint64_t fee_with_dummy_witnesses(Transaction tx, const std::vector<bool>& ours,
-                                  uint64_t feerate_sat_per_kvb) {
+                                  uint64_t feerate_sat_per_kvb,
+                                  const std::map<OutPoint, uint64_t>& input_weights) {
+  uint64_t extra = 0;
   for (size_t i = 0; i < tx.inputs.size(); ++i) {
-    if (ours[i]) tx.inputs[i].witness = {Bytes(72, 0), Bytes(33, 0)};
+    if (ours[i]) {
+      tx.inputs[i].witness = {Bytes(72, 0), Bytes(33, 0)};
+      continue;
+    }
+    auto w = input_weights.find(tx.inputs[i].prevout);
+    uint64_t base = (32 + 4 + 1 + 4 + tx.inputs[i].script_sig.size()) * 4;
+    if (w != input_weights.end() && w->second > base) extra += w->second - base;
   }
-  return (tx.vsize() * feerate_sat_per_kvb + 999) / 1000;
+  bool segwit = std::any_of(tx.inputs.begin(), tx.inputs.end(),
+                            [](const auto& in) { return !in.witness.empty(); });
+  if (extra > 0 && !segwit) extra += 2;  // the segwit marker and flag
+  uint64_t vsize = (tx.weight() + extra + 3) / 4;
+  return (vsize * feerate_sat_per_kvb + 999) / 1000;
 }
 }  // namespace
 
 Result<FundOutcome> Wallet::fund(const ChainState& chain, Transaction tx, uint64_t feerate,
-                                 std::optional<Script> change_script) {
+                                 std::optional<Script> change_script, const FundExtras& extras) {
+  size_t change_at = extras.change_position.value_or(tx.outputs.size());
+  if (change_at > tx.outputs.size()) return fail("changePosition out of bounds");
   uint64_t target = 0;
   for (const auto& out : tx.outputs) target += out.amount.value();
   auto candidates = coins(chain, 0);
@@ -86,8 +101,15 @@ Result<FundOutcome> Wallet::fund(const ChainState& chain, Transaction tx, uint64
   uint64_t in_value = 0;
   for (const auto& in : tx.inputs) {
     auto coin = chain.utxo(in.prevout);
-    if (!coin) return fail("Insufficient funds");  // we cannot value an unknown input
-    in_value += coin->out.amount.value();
+    if (coin) {
+      in_value += coin->out.amount.value();
+      continue;
+    }
+    auto parent = chain.mempool().find(in.prevout.txid);
+    if (parent == chain.mempool().end() || in.prevout.vout >= parent->second.tx.outputs.size()) {
+      return fail("Insufficient funds");  // we cannot value an unknown input
+    }
+    in_value += parent->second.tx.outputs[in.prevout.vout].amount.value();
   }
   Script change = change_script ? *change_script : Script();
   if (!change_script) {
@@ -98,16 +120,17 @@ Result<FundOutcome> Wallet::fund(const ChainState& chain, Transaction tx, uint64
   size_t next = 0;
   for (;;) {
     Transaction with_change = tx;
-    with_change.outputs.push_back({Sat(0), change});
+    auto at = with_change.outputs.begin() + static_cast<std::ptrdiff_t>(change_at);
+    with_change.outputs.insert(at, {Sat(0), change});
     std::vector<bool> ours_c = ours;
-    uint64_t fee_c = fee_with_dummy_witnesses(with_change, ours_c, feerate);
-    uint64_t fee_n = fee_with_dummy_witnesses(tx, ours, feerate);
+    uint64_t fee_c = fee_with_dummy_witnesses(with_change, ours_c, feerate, extras.input_weights);
+    uint64_t fee_n = fee_with_dummy_witnesses(tx, ours, feerate, extras.input_weights);
     if (in_value >= target + fee_c) {
       uint64_t left = in_value - target - fee_c;
       bitcoin::TxOut change_out{Sat(left), change};
       if (left >= dust_threshold(change_out).value()) {
-        with_change.outputs.back().amount = Sat(left);
-        return FundOutcome{with_change, Sat(fee_c), static_cast<int>(tx.outputs.size())};
+        with_change.outputs[change_at].amount = Sat(left);
+        return FundOutcome{with_change, Sat(fee_c), static_cast<int>(change_at)};
       }
     }
     if (in_value >= target + fee_n && (!tx.inputs.empty() || in_value > 0)) {

@@ -52,11 +52,20 @@ class Wallet {
   // Confirmed mature coins plus unconfirmed outputs of the mempool.
   Sat balance(const ChainState& chain) const;
 
-  // Adds inputs (and change when above dust) so that `tx` pays `feerate_sat_per_kvb`.
-  // Errors with "Insufficient funds".
+  // fundrawtransaction's options for inputs the wallet does not own and where change goes.
+  struct FundExtras {
+    // bitcoind's input_weights: the whole weight of a foreign input (outpoint, sequence,
+    // scriptSig and witness), so that the fee covers its witness.
+    std::map<bitcoin::OutPoint, uint64_t> input_weights;
+    std::optional<size_t> change_position;  // bitcoind's changePosition (default: last)
+  };
+  // Adds inputs (and change when above dust) so that `tx` pays `feerate_sat_per_kvb`. The
+  // inputs `tx` already has may be foreign: their coins are looked up in the UTXO set, then
+  // in the mempool, as bitcoind does. Errors with "Insufficient funds".
   Result<FundOutcome> fund(const ChainState& chain, bitcoin::Transaction tx,
                            uint64_t feerate_sat_per_kvb,
-                           std::optional<bitcoin::Script> change_script);
+                           std::optional<bitcoin::Script> change_script,
+                           const FundExtras& extras = {});
   // Signs every input the wallet can (SIGHASH_ALL); returns the inputs it could not sign.
   std::vector<InputSignError> sign(const ChainState& chain, bitcoin::Transaction& tx) const;
 

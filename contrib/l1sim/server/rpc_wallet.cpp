@@ -115,6 +115,7 @@ json fundrawtransaction(Node& node, const json& params) {
   bitcoin::Transaction tx = decode_or_throw(params);
   uint64_t feerate = node.fallback_fee_sat_per_kvb;
   std::optional<bitcoin::Script> change;
+  Wallet::FundExtras extras;
   if (const json* opts = param::get(params, 1)) {
     if (!opts->is_object()) param::type_error(*opts, "object");
     if (auto r = opts->find("fee_rate"); r != opts->end()) {
@@ -128,8 +129,36 @@ json fundrawtransaction(Node& node, const json& params) {
       if (!script) throw_rpc(RpcCode::InvalidAddressOrKey, "Change address must be a valid bitcoin address");
       change = *script;
     }
+    if (auto r = opts->find("changePosition"); r != opts->end()) {
+      if (!r->is_number_integer()) param::type_error(*r, "number");
+      int64_t pos = r->get<int64_t>();
+      if (pos < 0 || static_cast<uint64_t>(pos) > tx.outputs.size()) {
+        throw_rpc(RpcCode::InvalidParameter, "changePosition out of bounds");
+      }
+      extras.change_position = static_cast<size_t>(pos);
+    }
+    if (auto r = opts->find("input_weights"); r != opts->end()) {
+      if (!r->is_array()) param::type_error(*r, "array");
+      for (const auto& e : *r) {
+        if (!e.is_object() || !e.contains("txid") || !e.contains("vout") || !e.contains("weight") ||
+            !e["txid"].is_string() || !e["vout"].is_number_integer() ||
+            !e["weight"].is_number_integer()) {
+          throw_rpc(RpcCode::InvalidParameter, "Invalid parameter, input_weights needs txid, vout and weight");
+        }
+        auto txid = Txid::from_hex(e["txid"].get<std::string>());
+        int64_t vout = e["vout"].get<int64_t>(), weight = e["weight"].get<int64_t>();
+        if (!txid || vout < 0 || vout > UINT32_MAX) {
+          throw_rpc(RpcCode::InvalidParameter, "Invalid parameter, bad input_weights entry");
+        }
+        // bitcoind: at least an input's non-witness weight, at most a standard transaction's.
+        if (weight < 165) throw_rpc(RpcCode::InvalidParameter, "Invalid parameter, weight cannot be less than 165");
+        if (weight > 400000) throw_rpc(RpcCode::InvalidParameter, "Invalid parameter, weight cannot be greater than the maximum standard tx weight of 400000");
+        extras.input_weights[bitcoin::OutPoint{*txid, static_cast<uint32_t>(vout)}] =
+            static_cast<uint64_t>(weight);
+      }
+    }
   }
-  auto funded = w.wallet.fund(node.chain, tx, feerate, change);
+  auto funded = w.wallet.fund(node.chain, tx, feerate, change, extras);
   save_keys(node, w);
   if (!funded) throw_rpc(RpcCode::WalletError, funded.error().message);
   return {{"hex", to_hex(funded->tx.serialize())},

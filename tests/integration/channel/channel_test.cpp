@@ -12,7 +12,7 @@
 #include "bitcoin/tx.h"
 #include "chain/bitcoind.h"
 #include "crypto/hash.h"
-#include "node_process.h"
+#include "channel_fixture.h"
 #include "unit/net/net_test_util.h"
 #include "wire/features.h"
 #include "wire/messages.h"
@@ -22,82 +22,7 @@ using namespace fulgur::test;
 
 namespace {
 
-class Channels : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "fulgur-channel-XXXXXX").string();
-    m_dir = ::mkdtemp(tmpl.data());
-    l1 = std::make_unique<L1simProcess>(m_dir / "l1");
-    a = std::make_unique<NodeProcess>(m_dir / "a", *l1);
-    b = std::make_unique<NodeProcess>(m_dir / "b", *l1);
-    auto addr = l1->client().get_new_address();
-    ASSERT_TRUE(addr.ok());
-    m_burn = *addr;
-  }
-  void TearDown() override {
-    a.reset();
-    b.reset();
-    l1.reset();
-    if (!HasFailure()) fs::remove_all(m_dir);
-  }
-
-  void mine(uint32_t blocks) {
-    auto r = l1->client().generate_to_address(blocks, m_burn);
-    ASSERT_TRUE(r.ok()) << r.error().describe();
-  }
-
-  // Mature coins in the L1 wallet, received on the node's own new address.
-  void fund(NodeProcess& n) {
-    auto addr = n.ok({"newaddr"});
-    ASSERT_TRUE(addr["address"].is_string()) << addr.dump();
-    auto r = l1->client().generate_to_address(1, addr["address"]);
-    ASSERT_TRUE(r.ok());
-    mine(100);
-  }
-
-  // Opens from `from` to `to`, mines to depth, waits until both sides are normal.
-  std::string open(NodeProcess& from, NodeProcess& to, uint64_t sat, uint64_t push_msat,
-                   const std::string& type) {
-    auto c = from.cli({"connect", to.uri()});
-    EXPECT_EQ(c.exit_code, 0) << c.out;
-    auto o = from.cli({"openchannel", to.id(), std::to_string(sat), "--push-msat",
-                       std::to_string(push_msat), "--type", type});
-    EXPECT_EQ(o.exit_code, 0) << o.out;
-    if (o.exit_code != 0) return "";
-    std::string id = o.parsed["channel"]["channel_id"];
-    EXPECT_EQ(o.parsed["channel"]["state"], "awaiting_lockin");
-    mine(3);  // the accepter's default minimum_depth
-    bool normal = eventually([&] {
-      auto x = from.channel(id);
-      auto y = to.channel(id);
-      return x.is_object() && y.is_object() && x["state"] == "normal" && y["state"] == "normal" &&
-             x["peer_connected"] == true && y["peer_connected"] == true;
-    });
-    EXPECT_TRUE(normal) << from.channel(id).dump() << to.channel(id).dump();
-    return id;
-  }
-
-  static uint64_t to_us(const json& channel) { return channel["to_us_msat"].get<uint64_t>(); }
-
-  // Both sides see the same commitment balances and no HTLC in flight.
-  void expect_agreement(const std::string& id, uint64_t total_msat) {
-    json x, y;
-    bool settled = eventually([&] {
-      x = a->channel(id);
-      y = b->channel(id);
-      return x.is_object() && y.is_object() && x["htlcs"].empty() && y["htlcs"].empty() &&
-             x["to_us_msat"] == y["to_them_msat"] && x["to_them_msat"] == y["to_us_msat"];
-    });
-    EXPECT_TRUE(settled) << x.dump() << "\n" << y.dump();
-    EXPECT_EQ(to_us(x) + to_us(y), total_msat);
-  }
-
-  fs::path m_dir;
-  std::string m_burn;
-  std::unique_ptr<L1simProcess> l1;
-  std::unique_ptr<NodeProcess> a;
-  std::unique_ptr<NodeProcess> b;
-};
+class Channels : public ChannelFixture {};
 
 class ChannelTypes : public Channels, public ::testing::WithParamInterface<const char*> {};
 
@@ -249,19 +174,26 @@ TEST_P(ChannelTypes, ForceCloseWithThePeerOnlineClosesOnBothSides) {
   std::string id = open(*a, *b, 600'000, 20'000'000, GetParam());
   ASSERT_FALSE(id.empty());
   auto closed = a->cli({"close", id, "--force"});
-  // Our error makes the peer fail the channel too (BOLT 1) and hand out its own commitment:
-  // whichever reaches the L1 first spends the funding output, the other is a conflict.
-  ASSERT_TRUE(closed.parsed.is_object()) << closed.out;
+  // Our commitment reaches the L1 first; only then does our error make the peer fail the
+  // channel too (BOLT 1) and hand out its own commitment, which the L1 refuses as a conflict.
+  ASSERT_EQ(closed.exit_code, 0) << closed.out;
   ASSERT_TRUE(eventually([&] { return b->channel(id)["state"] == "force_closed"; }))
       << b->channel(id).dump();
   EXPECT_EQ(a->channel(id)["state"], "force_closed");
-  std::string ours = a->channel(id)["closing_txid"], theirs = b->channel(id)["closing_txid"];
-  EXPECT_NE(ours, theirs);
+  std::string ours = a->channel(id)["closing_txid"];
+  EXPECT_EQ(closed.parsed["closing_txid"], ours);
+  EXPECT_FALSE(closed.parsed.contains("note")) << closed.out;
   auto mempool = l1->client().get_raw_mempool();
   ASSERT_TRUE(mempool.ok());
   size_t found = 0;
-  for (const auto& t : *mempool) found += (t.to_hex() == ours || t.to_hex() == theirs) ? 1 : 0;
+  for (const auto& t : *mempool) found += t.to_hex() == ours ? 1 : 0;
   EXPECT_EQ(found, 1u);
+  // The peer learns the funding output is spent by ours once it confirms.
+  mine(1);
+  EXPECT_TRUE(eventually([&] {
+    auto oc = b->channel(id)["onchain"];
+    return oc.is_object() && oc["spend_kind"] == "remote_commitment" && oc["spend_txid"] == ours;
+  })) << b->channel(id).dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, ChannelTypes, ::testing::Values("static_remotekey", "anchors"));

@@ -21,6 +21,7 @@ Config quick_config() {
   Config c;
   c.safe_depth = 3;
   c.final_depth = 20;
+  c.security_delay = 6;
   return c;
 }
 
@@ -603,6 +604,41 @@ TEST_P(Onchain, PendingSweepIsRebuiltWhenTheFeerateRises) {
   ASSERT_EQ(confirmed.size(), 1u);
   EXPECT_EQ(confirmed[0].txid, sweeps[1].txid());
   EXPECT_EQ(confirmed[0].amount, sweeps[1].outputs[0].amount);
+}
+
+TEST_P(Onchain, PenaltySplitsBeforeTheCheatersDelayRunsOut) {
+  TestChain chain;
+  TestChannel ch(type(), chain);
+  uint32_t h0 = chain.height();
+  std::vector<onchain::Htlc> hs = {htlc(true, 0, 40'000, preimage_of(1), h0 + 60),
+                                   htlc(false, 0, 35'000, preimage_of(2), h0 + 70)};
+  Commitment old_remote = ch.commitment(3, 400'000, hs);
+  Driver d(chain, ch, ch.snapshot(old_remote, old_remote), quick_config());
+  start(d);
+  Commitment now = ch.commitment(6, 200'000, {});
+  d.handle(d.r().update(ch.snapshot(now, now)));
+  ASSERT_EQ(chain.accept(ch.signed_commitment(false, old_remote)), "accepted");
+  d.submit = false;  // the combined penalty never makes it (pinned, say)
+  d.mine();
+  uint32_t hc = chain.height();
+  d.mine(ch.b_delay - 6 - 1);  // the split comes at tip hc + b_delay - security_delay - 1
+  auto penalties = d.of_kind(ClaimKind::Penalty);
+  if (type() == ChannelType::StaticRemoteKey) {
+    EXPECT_EQ(penalties.size(), 1u);  // no anchors, no pinning: one penalty throughout
+  } else {
+    ASSERT_EQ(penalties.size(), 4u);  // the combined one, then one per output
+    EXPECT_EQ(penalties[0].inputs.size(), 3u);
+    for (size_t i = 1; i < 4; ++i) {
+      EXPECT_EQ(penalties[i].inputs.size(), 1u);
+      EXPECT_EQ(d.first_broadcast.at(penalties[i].txid()), hc + ch.b_delay - 6 - 1);
+    }
+  }
+  d.submit = true;
+  d.run_to_end();
+  ASSERT_TRUE(d.finished());
+  EXPECT_TRUE(d.rejects.empty()) << d.rejects.front();
+  EXPECT_EQ(d.events_of<event::PenaltyConfirmed>().size(),
+            type() == ChannelType::Anchors ? 3u : 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, Onchain,

@@ -187,3 +187,36 @@ TEST_F(ChainTest, BlocksReplayIntoAFreshChain) {
   EXPECT_TRUE(partial.add_block(chain.tip_entry().block, false).ok());
   EXPECT_EQ(partial.tip(), chain.tip());
 }
+
+TEST_F(ChainTest, FundsAForeignMempoolInputWithItsWeightAndChangeWhereAsked) {
+  mine(102);
+  bitcoin::Transaction parent = pay(Sat(COIN));
+  ASSERT_EQ(reject_of(parent), "accepted");
+  // A foreign input (a P2WPKH not the wallet's would do; here: the parent's output, unsigned
+  // by the wallet's choice) spent before its parent confirms, as a CPFP child does.
+  bitcoin::Transaction child;
+  child.inputs.push_back({bitcoin::OutPoint{parent.txid(), 0}, {}, 0xfffffffd, {}});
+  bitcoin::Script keep = new_script();
+  child.outputs.push_back({Sat(50'000), keep});
+  Wallet::FundExtras light, heavy;
+  heavy.input_weights[child.inputs[0].prevout] = 164 + 1000;  // a big witness to pay for
+  heavy.change_position = 0;
+  auto a = wallet.fund(chain, child, 10'000, std::nullopt, light);
+  auto b = wallet.fund(chain, child, 10'000, std::nullopt, heavy);
+  ASSERT_TRUE(a.ok()) << a.error().message;  // valued from the mempool
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  // 10 sat/vB on its witness (1000 weight units, plus the segwit marker and flag the light
+  // transaction did not need, rounded up to whole vbytes).
+  EXPECT_GE(b->fee.value(), a->fee.value() + 1000 / 4 * 10);
+  EXPECT_LE(b->fee.value(), a->fee.value() + (1000 + 2 + 3) / 4 * 10 + 10);
+  EXPECT_EQ(a->change_position, 1);
+  EXPECT_EQ(b->change_position, 0);
+  EXPECT_EQ(b->tx.outputs[1].script_pubkey, keep);
+  Wallet::FundExtras out_of_range;
+  out_of_range.change_position = 2;
+  EXPECT_FALSE(wallet.fund(chain, child, 10'000, std::nullopt, out_of_range).ok());
+  // An input neither in the UTXO set nor in the mempool cannot be valued.
+  bitcoin::Transaction unknown = child;
+  unknown.inputs[0].prevout.vout = 7;
+  EXPECT_FALSE(wallet.fund(chain, unknown, 10'000, std::nullopt).ok());
+}
