@@ -194,11 +194,11 @@ void Node::pay(const std::string& bolt11, std::vector<PayPart> parts, std::optio
 
 std::vector<std::vector<invoice::RouteHintHop>> Node::route_hints(
     std::optional<Msat> amount) const {
-  // BOLT 11: "if there is NOT a public channel associated with its public key: MUST
-  // include at least one r field" ... "r fields: MUST specify the path to the payee's node
-  // ... from a public node". Our channels are all private (no gossip yet), so each usable
-  // one is a hint of one hop: the peer, the channel, and what the peer charges to forward
-  // over it. The peer's channel_update does not reach us yet, so the fee and CLTV delta are
+  // BOLT 11 (writer): "if there is NOT a public channel associated with its public key:
+  // MUST include at least one `r` field. `r` field MUST contain one or more ordered
+  // entries, indicating the forward route from a public node to the final destination."
+  // Our channels are all private (no gossip yet), so each usable one is a hint of one hop:
+  // the peer, the channel, and what the peer charges to forward over it. The peer's channel_update does not reach us yet, so the fee and CLTV delta are
   // our own policy's (a peer that asks more fails the payment with its channel_update).
   struct Candidate {
     Msat inbound;

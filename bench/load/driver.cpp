@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -153,6 +154,29 @@ double per(double x, double n) {
   return n > 0 ? x / n : 0;
 }
 
+// Opens a channel from `from` to `to` (connected first), mines it to depth and waits until
+// both sides are normal and know its short_channel_id; `x`, `y`: the channel on each side.
+Status open_channel(const LoadOptions& o, L1sim& l1, const std::string& mine_to,
+                    ChildProcess& from, const json& from_hello, ChildProcess& to,
+                    const json& to_hello, json& x, json& y) {
+  const auto rpc = 60s;
+  std::string from_id = from_hello["node_id"], to_id = to_hello["node_id"];
+  std::string uri = to_id + "@127.0.0.1:" + std::to_string(to_hello["port"].get<int>());
+  FULGUR_TRY_STATUS(from.call({{"cmd", "connect"}, {"uri", uri}}, rpc));
+  FULGUR_TRY_STATUS(from.call(
+      {{"cmd", "open"}, {"peer", to_id}, {"sat", o.capacity_sat}, {"type", o.channel_type}}, rpc));
+  if (auto r = l1.client().generate_to_address(3, mine_to); !r) {
+    return fail("mining: " + r.error().describe());
+  }
+  return wait_until(60s, "the channel to be normal", [&]() -> Result<bool> {
+    FULGUR_TRY(x, from.call({{"cmd", "channel"}, {"peer", to_id}}, rpc));
+    FULGUR_TRY(y, to.call({{"cmd", "channel"}, {"peer", from_id}}, rpc));
+    return x["state"] == "normal" && y["state"] == "normal" && x["peer_connected"] == true &&
+           y["peer_connected"] == true && x["short_channel_id"] != "" &&
+           y["short_channel_id"] != "";
+  });
+}
+
 // Everything from the funded l1sim to the figures; `report` gets what is known even when
 // the run fails half way.
 Status run(const LoadOptions& o, json& report) {
@@ -164,67 +188,83 @@ Status run(const LoadOptions& o, json& report) {
   FULGUR_TRY(double fsync_ms, durable_commit_ms(o.dir / "fsync-probe"));
   report["durable_commit_ms"] = fsync_ms;
 
+  const bool line = o.hops == 2;
   FULGUR_TRY(auto l1, L1sim::start(o.l1sim, o.dir / "l1", o.dir / "l1sim.log"));
-  json a_hello, b_hello;
+  json a_hello, b_hello, c_hello;
   FULGUR_TRY(auto a, start_node(o, *l1, "a", a_hello));
   FULGUR_TRY(auto b, start_node(o, *l1, "b", b_hello));
-  std::string a_id = a_hello["node_id"], b_id = b_hello["node_id"];
+  std::unique_ptr<ChildProcess> c;
+  if (line) {
+    FULGUR_TRY(c, start_node(o, *l1, "c", c_hello));
+  }
+  std::string b_id = b_hello["node_id"];
   const auto rpc = 60s;
 
-  // Mature coins in the (shared) L1 wallet, a connection, the channel, its depth.
+  // Mature coins in the (shared) L1 wallet, one per channel; the channels, at depth.
   FULGUR_TRY(json addr, a->call({{"cmd", "newaddr"}}, rpc));
-  auto sim = l1->client();
-  if (auto r = sim.generate_to_address(101, addr["address"]); !r) {
+  const std::string mine_to = addr["address"];
+  if (auto r = l1->client().generate_to_address(line ? 102 : 101, mine_to); !r) {
     return fail("mining: " + r.error().describe());
   }
-  std::string uri = b_id + "@127.0.0.1:" + std::to_string(b_hello["port"].get<int>());
-  FULGUR_TRY_STATUS(a->call({{"cmd", "connect"}, {"uri", uri}}, rpc));
-  FULGUR_TRY_STATUS(a->call(
-      {{"cmd", "open"}, {"peer", b_id}, {"sat", o.capacity_sat}, {"type", o.channel_type}}, rpc));
-  if (auto r = sim.generate_to_address(3, addr["address"]); !r) {
-    return fail("mining: " + r.error().describe());
+  json ab_a0, ab_b0, bc_b0, bc_c0;
+  FULGUR_TRY_STATUS(open_channel(o, *l1, mine_to, *a, a_hello, *b, b_hello, ab_a0, ab_b0));
+  if (line) {
+    FULGUR_TRY_STATUS(open_channel(o, *l1, mine_to, *b, b_hello, *c, c_hello, bc_b0, bc_c0));
   }
-  json a0, b0;
-  FULGUR_TRY_STATUS(wait_until(60s, "the channel to be normal", [&]() -> Result<bool> {
-    FULGUR_TRY(a0, a->call({{"cmd", "channel"}}, rpc));
-    FULGUR_TRY(b0, b->call({{"cmd", "channel"}}, rpc));
-    return a0["state"] == "normal" && b0["state"] == "normal" && a0["peer_connected"] == true &&
-           b0["peer_connected"] == true;
-  }));
 
-  // The payments.
-  FULGUR_TRY_STATUS(a->call({{"cmd", "mark"}}, rpc));
-  FULGUR_TRY_STATUS(b->call({{"cmd", "mark"}}, rpc));
+  // The payments: to B, or to C along A->B->C (B forwards under the default policy).
+  std::vector<ChildProcess*> nodes = {a.get(), b.get()};
+  if (line) nodes.push_back(c.get());
+  for (auto* node : nodes) {
+    FULGUR_TRY_STATUS(node->call({{"cmd", "mark"}}, rpc));
+  }
+  json pay = {{"cmd", "pay"},           {"peer", b_id},         {"amount_msat", o.amount_msat},
+              {"count", o.payments},    {"seconds", o.seconds}, {"inflight", o.inflight}};
+  if (line) {
+    pay["peer"] = c_hello["node_id"];
+    pay["route"] = json::array(
+        {{{"node_id", b_id}, {"short_channel_id", ab_a0["short_channel_id"]}},
+         {{"node_id", c_hello["node_id"]}, {"short_channel_id", bc_b0["short_channel_id"]}}});
+  }
   auto pay_limit = o.seconds > 0
                        ? std::chrono::milliseconds(static_cast<int64_t>(o.seconds * 1000)) + 300s
                        : std::chrono::milliseconds(24h);
-  FULGUR_TRY(json paid, a->call({{"cmd", "pay"},
-                                 {"peer", b_id},
-                                 {"amount_msat", o.amount_msat},
-                                 {"count", o.payments},
-                                 {"seconds", o.seconds},
-                                 {"inflight", o.inflight}},
-                                pay_limit));
+  FULGUR_TRY(json paid, a->call(pay, pay_limit));
   report["result"] = paid;
 
-  // Both sides settle on the same balances, which moved by exactly what was paid.
-  json a1, b1;
+  // Both sides of each channel settle on the same balances, which moved by exactly what
+  // was paid (and, through B, B's fee: the default policy's 1000 msat + 1 ppm).
+  const uint64_t n = paid["succeeded"].get<uint64_t>();
+  const uint64_t fee = line ? 1000 + o.amount_msat / 1'000'000 : 0;
+  json ab_a1, ab_b1, bc_b1, bc_c1;
+  std::string c_id = line ? c_hello["node_id"].get<std::string>() : "";
   FULGUR_TRY_STATUS(wait_until(60s, "both sides to settle", [&]() -> Result<bool> {
-    FULGUR_TRY(a1, a->call({{"cmd", "channel"}}, rpc));
-    FULGUR_TRY(b1, b->call({{"cmd", "channel"}}, rpc));
-    return settled(a1, b1);
+    FULGUR_TRY(ab_a1, a->call({{"cmd", "channel"}, {"peer", b_id}}, rpc));
+    FULGUR_TRY(ab_b1, b->call({{"cmd", "channel"}, {"peer", a_hello["node_id"]}}, rpc));
+    if (!line) return settled(ab_a1, ab_b1);
+    FULGUR_TRY(bc_b1, b->call({{"cmd", "channel"}, {"peer", c_id}}, rpc));
+    FULGUR_TRY(bc_c1, c->call({{"cmd", "channel"}, {"peer", b_id}}, rpc));
+    return settled(ab_a1, ab_b1) && settled(bc_b1, bc_c1);
   }));
-  uint64_t moved = paid["succeeded"].get<uint64_t>() * o.amount_msat;
-  report["balances_match"] =
-      a1["to_us_msat"].get<uint64_t>() + moved == a0["to_us_msat"].get<uint64_t>() &&
-      b1["to_us_msat"].get<uint64_t>() == b0["to_us_msat"].get<uint64_t>() + moved;
-  report["balances_msat"] = {{"a", a1["to_us_msat"]}, {"b", b1["to_us_msat"]}};
-  FULGUR_TRY(json a_stats, a->call({{"cmd", "stats"}}, rpc));
-  FULGUR_TRY(json b_stats, b->call({{"cmd", "stats"}}, rpc));
-  report["nodes"] = {{"a", a_stats}, {"b", b_stats}};
-
-  FULGUR_TRY_STATUS(a->call({{"cmd", "stop"}}, rpc));
-  FULGUR_TRY_STATUS(b->call({{"cmd", "stop"}}, rpc));
+  auto to_us = [](const json& ch) { return ch["to_us_msat"].get<uint64_t>(); };
+  const uint64_t in = n * (o.amount_msat + fee), out = n * o.amount_msat;
+  bool match = to_us(ab_a1) + in == to_us(ab_a0) && to_us(ab_b1) == to_us(ab_b0) + in;
+  report["balances_msat"] = {{"a", to_us(ab_a1)}, {"b", to_us(ab_b1)}};
+  if (line) {
+    match = match && to_us(bc_b1) + out == to_us(bc_b0) && to_us(bc_c1) == to_us(bc_c0) + out;
+    report["balances_msat"]["b_to_c"] = to_us(bc_b1);
+    report["balances_msat"]["c"] = to_us(bc_c1);
+    report["fees_earned_msat"] = n * fee;
+  }
+  report["balances_match"] = match;
+  const char* names[] = {"a", "b", "c"};
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    FULGUR_TRY(json stats, nodes[i]->call({{"cmd", "stats"}}, rpc));
+    report["nodes"][names[i]] = stats;
+  }
+  for (auto* node : nodes) {
+    FULGUR_TRY_STATUS(node->call({{"cmd", "stop"}}, rpc));
+  }
   return {};
 }
 
@@ -236,15 +276,25 @@ void derive(json& report) {
   report["payments_per_second"] = pps;
   const json& c = report["costs_us"];
   double sign = c["sign"], verify = c["verify"], ecdh = c["ecdh"];
-  // The model: a payment costs 4 signatures and 4 verifications (two commitment rounds,
-  // each side signing and checking one commitment per round) plus one onion ECDH per side,
-  // on 2 cores (one per node).
-  double limit = 2.0 * 1e6 / (4 * sign + 4 * verify + 2 * ecdh);
-  report["limit"] = {{"model", "4 sign + 4 verify + 2 ECDH per payment, 2 cores"},
+  // The model: a payment costs, on each channel it crosses, 4 signatures and 4
+  // verifications (two commitment rounds, each side signing and checking one commitment
+  // per round) plus two ECDH (the payer's for that hop's onion layer, the hop's to peel
+  // it), on one core per node, at most the machine's cores.
+  const bool line = report["nodes"].contains("c");
+  const double channels = line ? 2 : 1, node_count = line ? 3 : 2;
+  const double cores =
+      std::min(node_count, static_cast<double>(std::max(1u, std::thread::hardware_concurrency())));
+  double limit =
+      cores * 1e6 / (4 * channels * sign + 4 * channels * verify + 2 * channels * ecdh);
+  char model[128];
+  std::snprintf(model, sizeof(model), "%.0f sign + %.0f verify + %.0f ECDH per payment, %.0f cores",
+                4 * channels, 4 * channels, 2 * channels, cores);
+  report["limit"] = {{"model", model},
                      {"payments_per_second", limit},
                      {"ratio", per(pps, limit)}};
   json per_node;
-  for (const char* name : {"a", "b"}) {
+  for (const char* name : {"a", "b", "c"}) {
+    if (!report["nodes"].contains(name)) continue;
     const json& s = report["nodes"][name];
     const json& p = s["probes"];
     double commits = s["commits"], records = s["records"], cpu = s["cpu_us"], wall = s["wall_us"];
@@ -277,15 +327,16 @@ void derive(json& report) {
 void print_human(const LoadOptions& o, const json& rep) {
   const json& r = rep["result"];
   const json& l = r["latency_us"];
-  const json& pa = rep["per_payment"]["a"];
-  const json& pb = rep["per_payment"]["b"];
+  const json& per_node = rep["per_payment"];
+  const bool line = per_node.contains("c");
   const json& c = rep["costs_us"];
   auto ms = [](const json& us) { return us.get<double>() / 1000.0; };
   auto d = [](const json& v) { return v.get<double>(); };
   std::printf(
-      "fulgur-load: %llu payments A->B in %.2f s (keysend, %s, %llu msat each, %zu in flight)\n",
-      static_cast<unsigned long long>(r["succeeded"].get<uint64_t>()), d(r["elapsed_s"]),
-      o.channel_type.c_str(), static_cast<unsigned long long>(o.amount_msat), o.inflight);
+      "fulgur-load: %llu payments %s in %.2f s (keysend, %s, %llu msat each, %zu in flight)\n",
+      static_cast<unsigned long long>(r["succeeded"].get<uint64_t>()),
+      line ? "A->B->C (B forwards)" : "A->B", d(r["elapsed_s"]), o.channel_type.c_str(),
+      static_cast<unsigned long long>(o.amount_msat), o.inflight);
   std::printf("  outcome         %llu failed%s%s; balances %s\n",
               static_cast<unsigned long long>(r["failed"].get<uint64_t>()),
               r["first_error"].get<std::string>().empty() ? "" : ", first error: ",
@@ -294,11 +345,17 @@ void print_human(const LoadOptions& o, const json& rep) {
   std::printf("  throughput      %.0f payments/s\n", d(rep["payments_per_second"]));
   std::printf("  latency         p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n",
               ms(l["p50"]), ms(l["p90"]), ms(l["p99"]), ms(l["max"]));
-  std::printf("                          %10s %10s\n", "A (payer)", "B (payee)");
+  if (line) {
+    std::printf("                          %10s %10s %10s\n", "A (payer)", "B (router)",
+                "C (payee)");
+  } else {
+    std::printf("                          %10s %10s\n", "A (payer)", "B (payee)");
+  }
   auto row = [&](const char* what, const char* key, const char* fmt) {
     std::printf("  %-22s", what);
-    std::printf(fmt, d(pa[key]));
-    std::printf(fmt, d(pb[key]));
+    for (const char* name : {"a", "b", "c"}) {
+      if (per_node.contains(name)) std::printf(fmt, d(per_node[name][key]));
+    }
     std::printf("\n");
   };
   row("LMDB commits/payment", "commits_per_payment", " %10.3f");
@@ -338,7 +395,8 @@ int run_load(const LoadOptions& given) {
     fs::create_directories(o.dir);
   }
   json report;
-  report["config"] = {{"payments", o.payments},         {"seconds", o.seconds},
+  report["config"] = {{"hops", o.hops},
+                      {"payments", o.payments},         {"seconds", o.seconds},
                       {"inflight", o.inflight},         {"amount_msat", o.amount_msat},
                       {"capacity_sat", o.capacity_sat}, {"channel_type", o.channel_type}};
   Status status = run(o, report);

@@ -1,7 +1,8 @@
 // The load run from the driver's side: a fresh l1sim on a temporary directory, two node
-// processes (this same program with --role node), funding, one channel mined to depth, the
-// payments from A to B, the checks (every payment succeeded, both sides agree on the
-// balances) and the report. Must not: leave a process or a directory behind.
+// processes (this same program with --role node), or three in a line, funding, the
+// channels mined to depth, the payments from A to B (or to C through B), the checks (every
+// payment succeeded, both sides of each channel agree on the balances, which moved by
+// exactly the amounts and B's fees) and the report. Must not: leave a process or a directory behind.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,8 @@
 namespace fulgur::load {
 
 struct LoadOptions {
+  // 1: A pays B over one channel; 2: A pays C through B (A->B->C, B forwards each one).
+  int hops = 1;
   uint64_t payments = 0;  // 0: as many as fit in `seconds`
   double seconds = 0;     // 0: until `payments` are done
   size_t inflight = 100;  // payments in flight at once (at most 300, see main.cpp)

@@ -26,8 +26,9 @@ std::filesystem::path self_path(const char* argv0) {
 int main(int argc, char** argv) {
   using namespace fulgur::load;
   CLI::App app{
-      "fulgur-load: drives keysend payments from node A to node B through one channel (each "
-      "node in its own process, LMDB with fsync, on a fresh l1sim) and reports payments/s, "
+      "fulgur-load: drives keysend payments from node A to node B through one channel, or to C "
+      "through B with --hops 2 (each node in its own process, LMDB with fsync, on a fresh "
+      "l1sim) and reports payments/s, "
       "latency, commits and signatures per payment, and the ratio to the crypto-bound limit"};
   LoadOptions load;
   load.l1sim = FULGUR_L1SIM_PATH;
@@ -35,6 +36,10 @@ int main(int argc, char** argv) {
   NodeRoleOptions node;
   std::string dir;
   std::string l1sim = load.l1sim.string();
+  app.add_option("--hops", load.hops,
+                 "1: A pays B over one channel; 2: A pays C through B, which forwards")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 2));
   app.add_option("--payments", load.payments, "payments to make (0: as many as fit in --seconds)")
       ->capture_default_str();
   app.add_option("--seconds", load.seconds,

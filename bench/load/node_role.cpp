@@ -105,7 +105,7 @@ class LoadNode {
     if (cmd == "newaddr") return new_address();
     if (cmd == "connect") return connect(r);
     if (cmd == "open") return open(r);
-    if (cmd == "channel") return channel();
+    if (cmd == "channel") return channel(r);
     if (cmd == "mark") {
       m_node->when_idle([this] {
         m_mark = snapshot();
@@ -147,14 +147,22 @@ class LoadNode {
                          });
   }
 
-  void channel() {
+  // The channel with r["peer"] (any channel when not given).
+  void channel(const json& r) {
     auto list = m_node->list_channels();
-    if (list.empty()) return ControlChannel::send(json{{"state", "none"}});
-    const auto& v = list.front();
+    const std::string peer = r.value("peer", "");
+    auto it = std::find_if(list.begin(), list.end(), [&](const channeld::ChannelView& v) {
+      return peer.empty() || v.peer.to_hex() == peer;
+    });
+    if (it == list.end()) return ControlChannel::send(json{{"state", "none"}});
+    const auto& v = *it;
     const auto& s = v.state;
     ControlChannel::send(json{{"state", channel::to_string(s.phase)},
                               {"peer_connected", v.peer_connected},
                               {"funding_depth", v.funding_depth},
+                              {"short_channel_id", v.short_channel_id
+                                                       ? v.short_channel_id->to_string()
+                                                       : std::string()},
                               {"commitment_number", s.local_commit.number},
                               {"to_us_msat", s.local_commit.spec.to_us.value()},
                               {"to_them_msat", s.local_commit.spec.to_them.value()},
@@ -184,6 +192,8 @@ class LoadNode {
 
   struct Run {
     NodeId peer;
+    // Through other nodes: route[0] is our channel, the last hop is the payee.
+    std::vector<payment::RouteHop> route;
     Msat amount;
     uint64_t count = 0;                         // 0: no limit
     std::optional<Clock::time_point> deadline;  // none: no limit
@@ -204,6 +214,23 @@ class LoadNode {
     if (!peer) return answer_error(peer.error().message);
     m_run = std::make_unique<Run>();
     m_run->peer = *peer;
+    // Each hop: {"node_id", "short_channel_id"}; the fees and CLTV deltas are those of a
+    // node with the default policy (every load node has it), none for our own channel.
+    const payment::ForwardingPolicy policy = channeld::NodeConfig{}.policy;
+    for (const auto& h : r.value("route", json::array())) {
+      auto node = NodeId::from_hex(h.value("node_id", ""));
+      auto scid = ShortChannelId::parse(h.value("short_channel_id", ""));
+      if (!node || !scid) return answer_error("bad route hop " + h.dump());
+      payment::RouteHop hop;
+      hop.node_id = *node;
+      hop.short_channel_id = *scid;
+      if (!m_run->route.empty()) {
+        hop.fee_base_msat = policy.fee_base_msat;
+        hop.fee_proportional_millionths = policy.fee_proportional_millionths;
+        hop.cltv_expiry_delta = policy.cltv_expiry_delta;
+      }
+      m_run->route.push_back(hop);
+    }
     m_run->amount = Msat(r.value("amount_msat", uint64_t{1000}));
     m_run->count = r.value("count", uint64_t{0});
     m_run->window = std::max<size_t>(1, r.value("inflight", size_t{1}));
@@ -232,10 +259,14 @@ class LoadNode {
     while (run.in_flight < run.window && more_to_send()) {
       ++run.launched;
       ++run.in_flight;
-      m_node->keysend(run.peer, run.amount,
-                      [this, t0 = Clock::now()](Result<channeld::Node::PaymentResult> r) {
-                        on_paid(t0, std::move(r));
-                      });
+      auto done = [this, t0 = Clock::now()](Result<channeld::Node::PaymentResult> r) {
+        on_paid(t0, std::move(r));
+      };
+      if (run.route.empty()) {
+        m_node->keysend(run.peer, run.amount, std::move(done));
+      } else {
+        m_node->keysend_route(run.route, run.amount, std::move(done));
+      }
     }
     run.launching = false;
     if (run.in_flight == 0 && !more_to_send()) finish_run();
