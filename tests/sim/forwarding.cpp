@@ -706,7 +706,7 @@ void Simulation::payment_update(const pay::HtlcKey& htlc, pay::PaymentState befo
   if (!f) violated("a failed payment without its failure");
   // A failure that never left our channel (timed out on chain) has no erring hop.
   if (!f->hop_index) {
-    if (!f->failure_code && m_chans[AB].onchain) return;
+    if (m_chans[AB].onchain) return;
     violated("a failure attributed to no hop");
   }
   uint32_t hop = *f->hop_index;

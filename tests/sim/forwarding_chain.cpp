@@ -144,9 +144,8 @@ void Simulation::on_resolver_event(int ci, int i, const oc::Event& e) {
       payment_update(k, before);
     } else if (is_b) {
       if (!n.forwards.find_outgoing(k)) return;
-      // BOLT 4: permanent_channel_failure, "the channel has been closed".
-      onion::FailureMessage message(onion::FailureCode::permanent_channel_failure);
-      auto r = n.forwards.on_failed_here(k, message, now());
+      // Failed upstream with B's permanent_channel_failure.
+      auto r = n.forwards.on_timed_out(k, now());
       if (!r) violated("forward tracker (timeout on chain): " + r.error().message);
       persist(n, r->persist);
     }
