@@ -131,7 +131,7 @@ void ChannelStore::put_onchain_blocks(Batch& b, ByteSpan value) {
 }
 
 ChannelStore::ChannelStore(uv_loop_t* loop, store::Environment& env)
-    : m_loop(loop), m_env(env), m_async(new uv_async_t{}) {
+    : m_env(env), m_async(new uv_async_t{}) {
   uv_async_init(loop, m_async, &ChannelStore::on_async);
   m_async->data = this;
   // The writer does not keep the loop alive: a commit in flight is waited for by close().

@@ -135,7 +135,6 @@ class ChannelStore {
   void run_writer();
   static void on_async(uv_async_t* async);
 
-  uv_loop_t* m_loop;
   store::Environment& m_env;
   std::map<TableId, MDB_dbi> m_tables;
   uv_async_t* m_async;  // heap: freed in its close callback
